@@ -1,0 +1,51 @@
+/*
+ * pmatomic_interface.h -- entry points inserted by the pmatomic LLVM pass
+ *
+ * Rule: every function declared here is called by code the pass inserts, not
+ * by hand-written code.  Programs use pmatomic.h.  The pass and this header
+ * must agree; test/pass/ checks the names and signatures.
+ *
+ * Store hooks run *before* the store they protect: inside a FASE they save the
+ * old bytes of [addr, addr+size) in the thread's undo log; outside a FASE they
+ * only note the line for a later flush.  Addresses outside the heap return at
+ * once (the runtime's range check is the final word on what is persistent).
+ * Sizes are always in bytes.
+ */
+#ifndef PMATOMIC_INTERFACE_H
+#define PMATOMIC_INTERFACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Store hooks by access size: the pass picks index log2(size). */
+void __pma_store1(void *addr);
+void __pma_store2(void *addr);
+void __pma_store4(void *addr);
+void __pma_store8(void *addr);
+void __pma_store16(void *addr);
+/* Any other size (vectors, aggregates, memset/memcpy/memmove, libc writers). */
+void __pma_store_n(void *addr, size_t size);
+
+/* libc string writers whose length is known only at run time. */
+void __pma_store_strcpy(char *dst, const char *src);          /* strcpy, stpcpy */
+void __pma_store_strcat(char *dst, const char *src);          /* strcat */
+void __pma_store_strncat(char *dst, const char *src, size_t n); /* strncat */
+
+/* Lock wrappers: same signatures and return values as the functions they
+ * replace (the mutex is passed as void * so this header needs no
+ * <pthread.h>); they track the FASE depth of the calling thread and commit the
+ * FASE at the outermost release, before the lock is released. */
+struct timespec;
+int __pma_mutex_lock(void *mutex);
+int __pma_mutex_trylock(void *mutex);
+int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime);
+int __pma_mutex_unlock(void *mutex);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PMATOMIC_INTERFACE_H */

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# run-tests.sh -- run the whole lit suite of a build tree and print one summary line
+set -uo pipefail
+build=${1:-build}
+lit=/usr/lib/llvm-19/build/utils/lit/lit.py
+xml=$(mktemp)
+python3 "$lit" -sv --xunit-xml-output "$xml" "$build/test"
+rc=$?
+python3 - "$xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.iter("testcase")
+passed = failed = skipped = 0
+for c in cases:
+    if c.find("failure") is not None or c.find("error") is not None:
+        failed += 1
+    elif c.find("skipped") is not None:
+        skipped += 1
+    else:
+        passed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+rm -f "$xml"
+exit $rc

@@ -1,0 +1,40 @@
+# lit configuration for pmatomic.  Substitutions:
+#   %opt-pma     opt with the plugin loaded (add -passes=pmatomic yourself)
+#   %plugin      absolute path of libpmatomic.so
+#   %clang       clang-19
+#   %cc-pma      clang-19 with the plugin, include dir (compile only: add -c/-S)
+#   %link-pma    linker flags for the runtime (libpmatomic_rt, libpmem, pthreads)
+#   %include     the include/ directory
+#   %python      the Python running lit
+#   %crashloop   the SIGKILL crash-loop driver (test/crash/crashloop.py)
+#   %pmatomic    the pmatomic command-line tool
+import os
+import lit.formats
+
+config.name = "pmatomic"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".ll", ".c", ".cpp", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.pma_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_bin, config.pma_bindir, config.environment.get("PATH", os.environ["PATH"])])
+# Knobs a developer may have set must not change test results.
+for k in list(os.environ):
+    if k.startswith("PMA_"):
+        config.environment.pop(k, None)
+
+clang = os.path.join(config.llvm_bin, "clang")
+opt = os.path.join(config.llvm_bin, "opt")
+link = "-L{0} -Wl,-rpath,{0} -lpmatomic_rt -lpmem -lpthread".format(config.pma_libdir)
+config.substitutions.append(("%opt-pma", "{} -load-pass-plugin={}".format(opt, config.pma_plugin)))
+config.substitutions.append(("%plugin", config.pma_plugin))
+config.substitutions.append(("%cc-pma", "{} -fplugin={} -I{}".format(clang, config.pma_plugin, config.pma_include)))
+config.substitutions.append(("%link-pma", link))
+config.substitutions.append(("%clang", clang))
+config.substitutions.append(("%include", config.pma_include))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%crashloop", "{} {}".format(
+    config.python, os.path.join(config.pma_src_root, "test", "crash", "crashloop.py"))))
+config.substitutions.append(("%pmatomic", os.path.join(config.pma_bindir, "pmatomic")))
