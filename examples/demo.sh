@@ -15,7 +15,7 @@ echo "== pmatomic demo: examples/bank.c, 64 accounts, 4 threads, nested per-acco
 echo "   compile with the plugin:    $(basename "$cc") -O2 \$(pmatomic-config --cflags) bank.c \$(pmatomic-config --libs)"
 $cc -O2 $("$cfg" --cflags) "$root/examples/bank.c" -o "$work/bank-pmatomic" $("$cfg" --libs)
 echo "   compile without the plugin: $(basename "$cc") -O2 -I<include> bank.c \$(pmatomic-config --libs)"
-$cc -O2 -I"$("$cfg" --includedir)" "$root/examples/bank.c" -o "$work/bank-plain" $("$cfg" --libs)
+$cc -O2 -DREINIT_LOCKS -I"$("$cfg" --includedir)" "$root/examples/bank.c" -o "$work/bank-plain" $("$cfg" --libs)
 
 run_loop() { # run_loop NAME BINARY -- kill NAME $kills times, check after each restart
   local name=$1 bin=$2 heap="$work/$1.heap" ok=0 bad=0 rolled=0 out

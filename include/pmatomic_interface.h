@@ -45,6 +45,13 @@ int __pma_mutex_trylock(void *mutex);
 int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime);
 int __pma_mutex_unlock(void *mutex);
 
+/* Condition waits release the mutex while waiting: the wrappers commit the
+ * FASE (and release the mutexes whose release was deferred) before calling
+ * pthread_cond_wait/timedwait; the depth is unchanged, so the locks still
+ * held after the wait form a new FASE. */
+int __pma_cond_wait(void *cond, void *mutex);
+int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
  */
 #include <pmatomic.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct map {
 };
 
 static struct map *map;
+static _Atomic long done_here; /* operations completed by this process */
 
 /* account -- adjust the global count and key sum (nested lock) */
 static void account(long dcount, long dkey) {
@@ -51,6 +53,15 @@ static void account(long dcount, long dkey) {
   map->count += dcount;
   map->keysum += dkey;
   pthread_mutex_unlock(&map->count_lock);
+}
+
+/* stamp -- fill a payload with a digest of (key, val): real work inside the
+ * critical section, between publishing a node and accounting for it */
+static void stamp(char *payload, long key, long val) {
+  unsigned long h = (unsigned long)key * 31 + (unsigned long)val;
+  for (int i = 0; i < 400; i++)
+    h = h * 6364136223846793005ul + 1442695040888963407ul;
+  snprintf(payload, 40, "v%ld:%lx", val, h);
 }
 
 /* op -- insert, update or delete one key, all under the bucket lock */
@@ -69,7 +80,7 @@ static void op(long key, long val, int del) {
       pma_free(n);
     } else {
       n->val = val;
-      snprintf(n->payload, sizeof n->payload, "v%ld", val);
+      stamp(n->payload, key, val);
       n->seal = (uint64_t)key ^ (uint64_t)val ^ NODE_SEAL;
     }
   } else if (!del) {
@@ -77,10 +88,10 @@ static void op(long key, long val, int del) {
     if (m) {
       m->key = key;
       m->val = val;
-      snprintf(m->payload, sizeof m->payload, "v%ld", val);
       m->seal = (uint64_t)key ^ (uint64_t)val ^ NODE_SEAL;
       m->next = n;
       *pp = m;
+      stamp(m->payload, key, val);
       account(1, key);
     }
   }
@@ -94,6 +105,7 @@ static void *worker(void *arg) {
     long key = rand_r(&seed) % KEYSPACE;
     int r = rand_r(&seed) % 10;
     op(key, rand_r(&seed), r < 4);
+    done_here++;
   }
   return NULL;
 }
@@ -156,6 +168,12 @@ int main(int argc, char **argv) {
     map->magic = MAGIC;
     pma_end();
   }
+#ifdef REINIT_LOCKS
+  /* without pmatomic, nothing resets the mutexes a killed run left locked */
+  pthread_mutex_init(&map->count_lock, NULL);
+  for (int b = 0; b < NBUCKETS; b++)
+    pthread_mutex_init(&map->bucket[b].lock, NULL);
+#endif
   if (!strcmp(argv[2], "check")) {
     int bad = check();
     printf("check: %ld keys, recovery rolled back %llu FASEs: %s\n", map->count,
@@ -164,11 +182,13 @@ int main(int argc, char **argv) {
     return bad ? 1 : 0;
   }
   int nthreads = argc > 3 ? atoi(argv[3]) : 3;
-  printf("ready\n");
-  fflush(stdout);
   pthread_t th[32];
   for (int i = 0; i < nthreads && i < 32; i++)
     pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(getpid() * 7 + i));
+  while (done_here < 16L * nthreads) /* "ready" means it works: a deadlock never says it */
+    usleep(200);
+  printf("ready\n");
+  fflush(stdout);
   pause();
   return 0;
 }

@@ -1,0 +1,162 @@
+//===- LibcWriters.cpp -- libc calls that write through a pointer ---------===//
+//
+// Library code is not compiled with the pass, so a call such as read() or
+// strcpy() into the persistent heap must be logged at the call site, before
+// the call.  Functions are recognised with TargetLibraryInfo (name plus
+// prototype check), never by comparing names, except for the few glibc
+// functions TLI does not know (explicit_bzero and the _FORTIFY_SOURCE
+// variants of read/pread/fread/fgets).
+//
+// Where libc only gives an upper bound (read, fread, fgets, snprintf, memccpy,
+// strlcpy) the whole bound is logged: the undo log then also saves bytes the
+// call does not write, which is harmless unless another thread writes those
+// very bytes concurrently under a different lock.
+//
+//===----------------------------------------------------------------------===//
+#include "PmAtomic.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/InstrTypes.h"
+
+using namespace llvm;
+using namespace pmatomic;
+
+namespace {
+struct LibcWriterEntry {
+  LibFunc Func;
+  LibcWrite Write;
+};
+
+// Table-entry constructors: bytes(dst, size[, size2, signed]) and the string
+// forms, whose source is the argument after the destination.
+constexpr LibcWrite bytes(unsigned Dst, int Size, int Size2 = -1,
+                          bool Signed = false) {
+  return {LibcWriteKind::Bytes, Dst, Size, Size2, Signed};
+}
+constexpr LibcWrite strcpyLike() { return {LibcWriteKind::StrCpy, 0}; }
+constexpr LibcWrite strcatLike() { return {LibcWriteKind::StrCat, 0}; }
+constexpr LibcWrite strncatLike() { return {LibcWriteKind::StrNCat, 0, 2}; }
+constexpr LibcWrite unbounded() { return {LibcWriteKind::Unbounded, 0}; }
+
+const LibcWriterEntry LibcWriters[] = {
+    // mem*: n bytes at the destination
+    {LibFunc_memcpy, bytes(0, 2)},
+    {LibFunc_memmove, bytes(0, 2)},
+    {LibFunc_memset, bytes(0, 2)},
+    {LibFunc_mempcpy, bytes(0, 2)},
+    {LibFunc_memccpy, bytes(0, 3)},
+    {LibFunc_memset_pattern4, bytes(0, 2)},
+    {LibFunc_memset_pattern8, bytes(0, 2)},
+    {LibFunc_memset_pattern16, bytes(0, 2)},
+    {LibFunc_bcopy, bytes(1, 2)}, // bcopy(src, dst, n)
+    {LibFunc_bzero, bytes(0, 1)},
+    // str*
+    {LibFunc_strncpy, bytes(0, 2)}, // pads with NULs: exactly n bytes
+    {LibFunc_stpncpy, bytes(0, 2)},
+    {LibFunc_strlcpy, bytes(0, 2)},
+    {LibFunc_strlcat, bytes(0, 2)},
+    {LibFunc_strcpy, strcpyLike()},
+    {LibFunc_stpcpy, strcpyLike()},
+    {LibFunc_strcat, strcatLike()},
+    {LibFunc_strncat, strncatLike()},
+    // stdio and system calls
+    {LibFunc_read, bytes(1, 2)},
+    {LibFunc_pread, bytes(1, 2)},
+    {LibFunc_fread, bytes(0, 1, 2)},
+    {LibFunc_fread_unlocked, bytes(0, 1, 2)},
+    {LibFunc_fgets, bytes(0, 1, -1, /*Signed=*/true)},
+    {LibFunc_fgets_unlocked, bytes(0, 1, -1, /*Signed=*/true)},
+    {LibFunc_snprintf, bytes(0, 1)},
+    {LibFunc_vsnprintf, bytes(0, 1)},
+    {LibFunc_sprintf, unbounded()},
+    {LibFunc_vsprintf, unbounded()},
+    {LibFunc_gets, unbounded()},
+    // _FORTIFY_SOURCE variants (the extra last argument is the object size)
+    {LibFunc_memcpy_chk, bytes(0, 2)},
+    {LibFunc_memmove_chk, bytes(0, 2)},
+    {LibFunc_memset_chk, bytes(0, 2)},
+    {LibFunc_mempcpy_chk, bytes(0, 2)},
+    {LibFunc_memccpy_chk, bytes(0, 3)},
+    {LibFunc_strncpy_chk, bytes(0, 2)},
+    {LibFunc_stpncpy_chk, bytes(0, 2)},
+    {LibFunc_strlcpy_chk, bytes(0, 2)},
+    {LibFunc_strlcat_chk, bytes(0, 2)},
+    {LibFunc_strcpy_chk, strcpyLike()},
+    {LibFunc_stpcpy_chk, strcpyLike()},
+    {LibFunc_strcat_chk, strcatLike()},
+    {LibFunc_strncat_chk, strncatLike()},
+    {LibFunc_snprintf_chk, bytes(0, 1)},
+    {LibFunc_vsnprintf_chk, bytes(0, 1)},
+    {LibFunc_sprintf_chk, unbounded()},
+    {LibFunc_vsprintf_chk, unbounded()},
+};
+
+struct NamedWriterEntry {
+  const char *Name;
+  unsigned NumParams;
+  LibcWrite Write;
+};
+
+// glibc functions TargetLibraryInfo does not model.
+const NamedWriterEntry NamedWriters[] = {
+    {"explicit_bzero", 2, bytes(0, 1)},
+    {"__explicit_bzero_chk", 3, bytes(0, 1)},
+    {"__read_chk", 4, bytes(1, 2)},
+    {"__pread_chk", 5, bytes(1, 2)},
+    {"__pread64_chk", 5, bytes(1, 2)},
+    {"pread64", 4, bytes(1, 2)},
+    {"__fread_chk", 5, bytes(0, 2, 3)},
+    {"__fread_unlocked_chk", 5, bytes(0, 2, 3)},
+    {"__fgets_chk", 4, bytes(0, 2, -1, /*Signed=*/true)},
+    {"__fgets_unlocked_chk", 4, bytes(0, 2, -1, /*Signed=*/true)},
+};
+
+// fitsCall -- the call really has the arguments W talks about, with a pointer
+// destination and integer sizes (a user function that merely shares a name
+// with a glibc one must not be misread).
+bool fitsCall(const CallBase &CB, const LibcWrite &W) {
+  auto IsInt = [&](int Idx) {
+    return Idx < 0 || (unsigned(Idx) < CB.arg_size() &&
+                       CB.getArgOperand(Idx)->getType()->isIntegerTy());
+  };
+  unsigned NeededPtrs = W.DstArg + (W.Kind == LibcWriteKind::StrCpy ||
+                                            W.Kind == LibcWriteKind::StrCat ||
+                                            W.Kind == LibcWriteKind::StrNCat
+                                        ? 2
+                                        : 1);
+  if (CB.arg_size() < NeededPtrs)
+    return false;
+  for (unsigned I = W.DstArg; I < NeededPtrs; ++I)
+    if (!CB.getArgOperand(I)->getType()->isPointerTy())
+      return false;
+  return IsInt(W.SizeArg) && IsInt(W.SizeArg2);
+}
+} // namespace
+
+// classifyLibcWriter -- see PmAtomic.h.
+std::optional<LibcWrite>
+pmatomic::classifyLibcWriter(const CallBase &CB, const TargetLibraryInfo &TLI) {
+  const Function *Callee = CB.getCalledFunction();
+  if (!Callee || Callee->isIntrinsic())
+    return std::nullopt;
+
+  // The Function overload, not the CallBase one: a nobuiltin call site
+  // (-fno-builtin, -ffreestanding) still writes the same bytes.
+  LibFunc LF;
+  if (TLI.getLibFunc(*Callee, LF)) {
+    for (const LibcWriterEntry &E : LibcWriters)
+      if (E.Func == LF)
+        return fitsCall(CB, E.Write) ? std::optional<LibcWrite>(E.Write)
+                                     : std::nullopt;
+    return std::nullopt;
+  }
+
+  StringRef Name = Callee->getName();
+  for (const NamedWriterEntry &E : NamedWriters)
+    if (Name == E.Name && Callee->arg_size() == E.NumParams &&
+        fitsCall(CB, E.Write))
+      return E.Write;
+  return std::nullopt;
+}

@@ -1,0 +1,717 @@
+//===- PmAtomic.cpp -- instrument stores, rewrite locks -------------------===//
+//
+// Collect, filter, instrument -- the ThreadSanitizer shape:
+//   chooseInstructionsToInstrument  finds every instruction that writes memory
+//                                   and drops the writes that cannot reach the
+//                                   persistent heap (elision, below);
+//   instrumentStore/Atomic/MemIntrinsic/LibcWriter/...  put the hook call
+//                                   right before the write.
+// The runtime's range check is the final word on what is persistent; elision
+// only saves the call where the compiler can prove the answer is "no":
+//   - the write goes to a stack slot that does not escape the function
+//     (an escaped slot could in principle be a user-level thread's stack
+//     carved out of the heap, so it is left to the range check);
+//   - the write goes to a global or thread-local variable (the heap is an
+//     mmap, never a variable of the program);
+//   - with volatile-malloc (the default), the write goes to memory returned by
+//     libc malloc & co.  Only libc allocators that return the pointer are
+//     trusted, recognised through TargetLibraryInfo and only as declarations:
+//     a user allocator -- and pma_malloc above all -- never matches.
+//
+// Remarks (pass name "pmatomic"), chosen so that -Rpass=pmatomic on a real
+// program prints one line per function, not one per store:
+//   -Rpass           one summary per function that the pass changed or elided
+//                    something in ("instrumented 3 stores, ...").
+//   -Rpass-missed    each write that may reach the heap but cannot be logged:
+//                    unbounded libc writers (sprintf, gets), unknown
+//                    memory-writing intrinsics, non-default address spaces.
+//   -Rpass-analysis  each elided write, with the reason, to check an elision.
+//
+//===----------------------------------------------------------------------===//
+#include "PmAtomic.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Analysis/CaptureTracking.h"
+#include "llvm/Analysis/OptimizationRemarkEmitter.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Debug.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace llvm;
+using namespace pmatomic;
+
+#define DEBUG_TYPE "pmatomic"
+
+//===----------------------------------------------------------------------===//
+// Statistics
+//===----------------------------------------------------------------------===//
+
+STATISTIC(NumInstrumentedStores, "Number of stores instrumented");
+STATISTIC(NumInstrumentedAtomics, "Number of atomicrmw/cmpxchg instrumented");
+STATISTIC(NumInstrumentedMemIntrinsics,
+          "Number of memset/memcpy/memmove intrinsics instrumented");
+STATISTIC(NumInstrumentedLibcWriters, "Number of libc writer calls instrumented");
+STATISTIC(NumInstrumentedMaskedStores,
+          "Number of masked store/scatter/compressstore intrinsics instrumented");
+STATISTIC(NumInstrumentedAsmOutputs, "Number of inline asm memory outputs instrumented");
+STATISTIC(NumElidedStack, "Number of writes to non-escaping stack slots elided");
+STATISTIC(NumElidedGlobal, "Number of writes to global variables elided");
+STATISTIC(NumElidedMalloc, "Number of writes to libc malloc memory elided");
+STATISTIC(NumMissedUnbounded, "Number of unbounded libc writers not logged");
+STATISTIC(NumMissedIntrinsics, "Number of unknown writing intrinsics not logged");
+STATISTIC(NumMissedAddrSpace, "Number of writes in other address spaces not logged");
+
+//===----------------------------------------------------------------------===//
+// The instrumenter
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+// Marks a module the pass has run on, so loading the library both as -fplugin
+// and -fpass-plugin, or feeding instrumented IR back in, never logs twice.
+constexpr const char *MarkerName = "pmatomic.instrumented";
+
+enum class WriteKind { Store, Atomic, MemIntrinsic, LibcWriter, Masked, AsmOutput };
+enum class Elision { None, Stack, Global, Malloc };
+
+// One write to instrument.  Dest is the address that decides elision; it is
+// null for writes with several addresses (masked.scatter).
+struct WriteSite {
+  Instruction *I;
+  WriteKind Kind;
+  Value *Dest;
+  LibcWrite Libc = {};       // LibcWriter
+  Type *AsmElemTy = nullptr; // AsmOutput
+};
+
+// Per-function counts for the summary remark.
+struct FunctionCounts {
+  unsigned Stores = 0, Atomics = 0, MemIntrinsics = 0, LibcWriters = 0;
+  unsigned ElidedStack = 0, ElidedGlobal = 0, ElidedMalloc = 0;
+  unsigned LockCalls = 0;
+
+  bool any() const {
+    return Stores || Atomics || MemIntrinsics || LibcWriters || ElidedStack ||
+           ElidedGlobal || ElidedMalloc || LockCalls;
+  }
+};
+
+// An IRBuilder placed right before a write.  Hook calls take the write's
+// debug location; a write without one (possible after optimisation) gives
+// its hook line 0 of the function, because once LTO links in a runtime built
+// with -g, a call without !dbg to a hook with debug info fails verification.
+struct HookBuilder : IRBuilder<> {
+  explicit HookBuilder(Instruction *I) : IRBuilder<>(I) {
+    if (!getCurrentDebugLocation())
+      if (DISubprogram *SP = I->getFunction()->getSubprogram())
+        SetCurrentDebugLocation(DILocation::get(I->getContext(), 0, 0, SP));
+  }
+};
+
+class PmAtomicInstrumenter {
+public:
+  explicit PmAtomicInstrumenter(const PmAtomicOptions &Opts) : Opts(Opts) {}
+  bool run(Module &M, ModuleAnalysisManager &MAM);
+
+private:
+  void initialize(Module &M);
+  void dropUnusedHooks();
+  bool instrumentFunction(Function &F, const TargetLibraryInfo &TLI,
+                          OptimizationRemarkEmitter &ORE, FunctionCounts &C);
+  void chooseInstructionsToInstrument(Function &F, const TargetLibraryInfo &TLI,
+                                      OptimizationRemarkEmitter &ORE,
+                                      SmallVectorImpl<WriteSite> &Sites,
+                                      FunctionCounts &C);
+  void collectIntrinsic(IntrinsicInst *II, OptimizationRemarkEmitter &ORE,
+                        SmallVectorImpl<WriteSite> &Sites);
+  void collectInlineAsm(CallBase *CB, SmallVectorImpl<WriteSite> &Sites);
+  Elision whyElide(const Value *Dest, const TargetLibraryInfo &TLI);
+  Elision classifyObject(const Value *Obj, const TargetLibraryInfo &TLI);
+  bool isNonEscapingAlloca(const AllocaInst *AI);
+
+  bool instrumentStore(StoreInst *SI);
+  bool instrumentAtomic(Instruction *I);
+  bool instrumentMemIntrinsic(AnyMemIntrinsic *MI);
+  bool instrumentLibcWriter(CallBase *CB, const LibcWrite &W);
+  bool instrumentMasked(IntrinsicInst *II);
+  bool instrumentAsmOutput(CallBase *CB, Value *Ptr, Type *ElemTy);
+  bool emitRangeHook(IRBuilder<> &IRB, Value *Ptr, TypeSize Size);
+  Value *sizeArg(IRBuilder<> &IRB, Value *V, bool Signed);
+
+  const PmAtomicOptions &Opts;
+  const DataLayout *DL = nullptr;
+  Type *IntptrTy = nullptr;
+  // Sized hooks indexed by log2(size): __pma_store1/2/4/8/16.
+  static constexpr unsigned NumSizes = 5;
+  FunctionCallee StoreFn[NumSizes];
+  FunctionCallee StoreNFn, StrcpyFn, StrcatFn, StrncatFn;
+  DenseMap<const AllocaInst *, bool> NonEscaping;
+};
+
+} // namespace
+
+// isRuntimeFunction -- see PmAtomic.h.
+bool pmatomic::isRuntimeFunction(const Function &F) {
+  StringRef N = F.getName();
+  return N.starts_with("__pma_") || N.starts_with("pma_");
+}
+
+// initialize -- declare the hooks of pmatomic_interface.h; nounwind because the
+// runtime is C, so an inserted call never needs an invoke.
+void PmAtomicInstrumenter::initialize(Module &M) {
+  LLVMContext &Ctx = M.getContext();
+  DL = &M.getDataLayout();
+  IntptrTy = DL->getIntPtrType(Ctx);
+  Type *VoidTy = Type::getVoidTy(Ctx);
+  Type *PtrTy = PointerType::getUnqual(Ctx);
+  AttributeList Attr =
+      AttributeList().addFnAttribute(Ctx, Attribute::NoUnwind);
+  for (unsigned I = 0; I < NumSizes; ++I)
+    StoreFn[I] = M.getOrInsertFunction("__pma_store" + utostr(1u << I), Attr,
+                                       VoidTy, PtrTy);
+  StoreNFn = M.getOrInsertFunction("__pma_store_n", Attr, VoidTy, PtrTy, IntptrTy);
+  StrcpyFn = M.getOrInsertFunction("__pma_store_strcpy", Attr, VoidTy, PtrTy, PtrTy);
+  StrcatFn = M.getOrInsertFunction("__pma_store_strcat", Attr, VoidTy, PtrTy, PtrTy);
+  StrncatFn = M.getOrInsertFunction("__pma_store_strncat", Attr, VoidTy, PtrTy,
+                                    PtrTy, IntptrTy);
+}
+
+// dropUnusedHooks -- a module with no persistent writes keeps no hook
+// declarations, so its IR reads as if the pass had not touched it.
+void PmAtomicInstrumenter::dropUnusedHooks() {
+  SmallVector<FunctionCallee, 9> Hooks(std::begin(StoreFn), std::end(StoreFn));
+  Hooks.append({StoreNFn, StrcpyFn, StrcatFn, StrncatFn});
+  for (FunctionCallee &H : Hooks)
+    if (auto *F = dyn_cast_or_null<Function>(H.getCallee()))
+      if (F->isDeclaration() && F->use_empty())
+        F->eraseFromParent();
+}
+
+// run -- rewrite locks module-wide, then instrument function by function.
+bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
+  if (M.getNamedMetadata(MarkerName)) {
+    LLVM_DEBUG(dbgs() << "pmatomic: " << M.getName() << " already instrumented\n");
+    return false;
+  }
+  initialize(M);
+
+  bool Changed = false;
+  DenseMap<const Function *, unsigned> LockCalls;
+  if (Opts.RewriteLocks)
+    Changed |= rewriteLockCalls(M, LockCalls) != 0;
+
+  FunctionAnalysisManager &FAM =
+      MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+  for (Function &F : M) {
+    if (F.isDeclaration() || isRuntimeFunction(F))
+      continue;
+    FunctionCounts C;
+    C.LockCalls = LockCalls.lookup(&F);
+    auto &ORE = FAM.getResult<OptimizationRemarkEmitterAnalysis>(F);
+    // A naked function is all inline asm with no frame to call from.
+    if (Opts.Instrument && !F.hasFnAttribute(Attribute::Naked))
+      Changed |= instrumentFunction(F, FAM.getResult<TargetLibraryAnalysis>(F),
+                                    ORE, C);
+    if (C.any())
+      ORE.emit([&] {
+        using NV = ore::NV;
+        return OptimizationRemark(DEBUG_TYPE, "Summary", &F)
+               << "instrumented " << NV("Stores", C.Stores) << " stores, "
+               << NV("Atomics", C.Atomics) << " atomics, "
+               << NV("MemIntrinsics", C.MemIntrinsics) << " mem intrinsics, "
+               << NV("LibcWriters", C.LibcWriters) << " libc writers; elided "
+               << NV("ElidedStack", C.ElidedStack) << " non-escaping stack, "
+               << NV("ElidedGlobal", C.ElidedGlobal) << " global, "
+               << NV("ElidedMalloc", C.ElidedMalloc)
+               << " malloc writes; rewrote " << NV("LockCalls", C.LockCalls)
+               << " lock calls";
+      });
+  }
+
+  dropUnusedHooks();
+  M.getOrInsertNamedMetadata(MarkerName);
+  return Changed;
+}
+
+// isNonEscapingAlloca -- cached, because every store to a local asks again.
+bool PmAtomicInstrumenter::isNonEscapingAlloca(const AllocaInst *AI) {
+  auto [It, Inserted] = NonEscaping.try_emplace(AI, false);
+  if (Inserted)
+    It->second = !PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
+                                       /*StoreCaptures=*/true);
+  return It->second;
+}
+
+// classifyObject -- why a write into the underlying object Obj can never
+// reach the heap, if it cannot.
+Elision PmAtomicInstrumenter::classifyObject(const Value *Obj,
+                                             const TargetLibraryInfo &TLI) {
+  if (auto *AI = dyn_cast<AllocaInst>(Obj))
+    return Opts.EscapeElision && isNonEscapingAlloca(AI) ? Elision::Stack
+                                                         : Elision::None;
+  if (auto *GA = dyn_cast<GlobalAlias>(Obj))
+    Obj = GA->getAliaseeObject();
+  if (isa_and_nonnull<GlobalVariable>(Obj))
+    return Opts.GlobalElision ? Elision::Global : Elision::None;
+  if (auto *II = dyn_cast<IntrinsicInst>(Obj);
+      II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
+    return Opts.GlobalElision ? Elision::Global : Elision::None;
+
+  auto *CB = dyn_cast<CallBase>(Obj);
+  if (!Opts.VolatileMalloc || !CB)
+    return Elision::None;
+  const Function *Callee = CB->getCalledFunction();
+  LibFunc LF;
+  // A definition named malloc is the program's own allocator: not trusted.
+  if (!Callee || !Callee->isDeclaration() || !TLI.getLibFunc(*Callee, LF))
+    return Elision::None;
+  switch (LF) {
+  case LibFunc_malloc:
+  case LibFunc_calloc:
+  case LibFunc_realloc:
+  case LibFunc_reallocf:
+  case LibFunc_valloc:
+  case LibFunc_memalign:
+  case LibFunc_aligned_alloc:
+  case LibFunc_strdup:
+  case LibFunc_strndup:
+  case LibFunc_dunder_strdup:
+  case LibFunc_dunder_strndup:
+    return Elision::Malloc;
+  default:
+    return Elision::None;
+  }
+}
+
+// whyElide -- a write is elided only if every object it may write is elidable
+// (phis and selects may merge a local with a heap pointer).
+Elision PmAtomicInstrumenter::whyElide(const Value *Dest,
+                                       const TargetLibraryInfo &TLI) {
+  if (!Dest)
+    return Elision::None;
+  SmallVector<const Value *, 4> Objs;
+  getUnderlyingObjects(Dest, Objs);
+  Elision Reason = Elision::None;
+  for (const Value *Obj : Objs) {
+    Elision E = classifyObject(Obj, TLI);
+    if (E == Elision::None)
+      return Elision::None;
+    if (Reason == Elision::None)
+      Reason = E;
+  }
+  return Reason;
+}
+
+// describeWrite -- the start of a remark about I ("store", "call to 'read'").
+static std::string describeWrite(const WriteSite &W) {
+  switch (W.Kind) {
+  case WriteKind::Store:
+    return "store";
+  case WriteKind::Atomic:
+    return "atomic";
+  case WriteKind::MemIntrinsic:
+  case WriteKind::Masked:
+    return "'" + cast<CallBase>(W.I)->getCalledFunction()->getName().str() + "'";
+  case WriteKind::LibcWriter:
+    return "call to '" +
+           cast<CallBase>(W.I)->getCalledFunction()->getName().str() + "'";
+  case WriteKind::AsmOutput:
+    return "inline asm output";
+  }
+  llvm_unreachable("bad WriteKind");
+}
+
+// describeObject -- what a remark calls the object a write was elided for.
+static std::string describeObject(const Value *Dest, Elision E) {
+  const Value *Obj = getUnderlyingObject(Dest);
+  std::string Name = Obj->hasName() ? " '" + Obj->getName().str() + "'" : "";
+  switch (E) {
+  case Elision::Stack:
+    return "non-escaping stack object" + Name;
+  case Elision::Global: {
+    if (auto *II = dyn_cast<IntrinsicInst>(Obj))
+      Obj = II->getArgOperand(0)->stripPointerCasts();
+    if (auto *GA = dyn_cast<GlobalAlias>(Obj))
+      Obj = GA->getAliaseeObject();
+    auto *GV = dyn_cast_or_null<GlobalVariable>(Obj);
+    std::string VarName = GV ? " '" + GV->getName().str() + "'" : Name;
+    return (GV && GV->isThreadLocal() ? "thread-local variable" : "global") +
+           VarName;
+  }
+  case Elision::Malloc:
+    if (auto *CB = dyn_cast<CallBase>(Obj))
+      if (const Function *Callee = CB->getCalledFunction())
+        return "memory from '" + Callee->getName().str() + "'";
+    return "memory from malloc";
+  case Elision::None:
+    break;
+  }
+  llvm_unreachable("not elided");
+}
+
+// collectIntrinsic -- masked vector stores are instrumented; any other
+// intrinsic that may write memory the program can see is reported as missed.
+void PmAtomicInstrumenter::collectIntrinsic(IntrinsicInst *II,
+                                            OptimizationRemarkEmitter &ORE,
+                                            SmallVectorImpl<WriteSite> &Sites) {
+  switch (II->getIntrinsicID()) {
+  case Intrinsic::masked_store:
+  case Intrinsic::masked_compressstore:
+    Sites.push_back({II, WriteKind::Masked, II->getArgOperand(1)});
+    return;
+  case Intrinsic::masked_scatter:
+    Sites.push_back({II, WriteKind::Masked, nullptr});
+    return;
+  // Writes only the stack, compiler-private or profiling state, or nothing a
+  // crash could leave half done in the heap.
+  case Intrinsic::lifetime_start:
+  case Intrinsic::lifetime_end:
+  case Intrinsic::invariant_start:
+  case Intrinsic::invariant_end:
+  case Intrinsic::launder_invariant_group:
+  case Intrinsic::strip_invariant_group:
+  case Intrinsic::vastart:
+  case Intrinsic::vaend:
+  case Intrinsic::vacopy:
+  case Intrinsic::stacksave:
+  case Intrinsic::stackrestore:
+  case Intrinsic::stackprotector:
+  case Intrinsic::prefetch:
+  case Intrinsic::clear_cache:
+  case Intrinsic::instrprof_increment:
+  case Intrinsic::instrprof_increment_step:
+  case Intrinsic::instrprof_cover:
+  case Intrinsic::instrprof_timestamp:
+  case Intrinsic::instrprof_value_profile:
+    return;
+  default:
+    break;
+  }
+  if (!II->mayWriteToMemory() || II->onlyAccessesInaccessibleMemory())
+    return;
+  ++NumMissedIntrinsics;
+  ORE.emit([&] {
+    return OptimizationRemarkMissed(DEBUG_TYPE, "UnknownWriter", II)
+           << "call to '" << ore::NV("Callee", II->getCalledFunction())
+           << "' may write memory and is not logged";
+  });
+}
+
+// collectInlineAsm -- indirect outputs ("=m" operands) are writes of their
+// elementtype to a pointer argument; "memory" clobbers cannot be bounded.
+void PmAtomicInstrumenter::collectInlineAsm(CallBase *CB,
+                                            SmallVectorImpl<WriteSite> &Sites) {
+  auto *IA = cast<InlineAsm>(CB->getCalledOperand());
+  unsigned ArgNo = 0;
+  for (const InlineAsm::ConstraintInfo &CI : IA->ParseConstraints()) {
+    if (CI.Type == InlineAsm::isOutput && CI.isIndirect) {
+      if (ArgNo >= CB->arg_size())
+        return;
+      Type *ElemTy = CB->getParamElementType(ArgNo);
+      if (ElemTy && ElemTy->isSized())
+        Sites.push_back({CB, WriteKind::AsmOutput, CB->getArgOperand(ArgNo), {},
+                         ElemTy});
+      ++ArgNo;
+    } else if (CI.Type == InlineAsm::isInput) {
+      ++ArgNo;
+    }
+  }
+}
+
+// chooseInstructionsToInstrument -- every write in F that may reach the heap.
+void PmAtomicInstrumenter::chooseInstructionsToInstrument(
+    Function &F, const TargetLibraryInfo &TLI, OptimizationRemarkEmitter &ORE,
+    SmallVectorImpl<WriteSite> &Sites, FunctionCounts &C) {
+  SmallVector<WriteSite, 32> All;
+  for (Instruction &I : instructions(F)) {
+    if (auto *SI = dyn_cast<StoreInst>(&I)) {
+      if (!SI->getPointerOperand()->isSwiftError())
+        All.push_back({SI, WriteKind::Store, SI->getPointerOperand()});
+    } else if (auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
+      All.push_back({RMW, WriteKind::Atomic, RMW->getPointerOperand()});
+    } else if (auto *CX = dyn_cast<AtomicCmpXchgInst>(&I)) {
+      All.push_back({CX, WriteKind::Atomic, CX->getPointerOperand()});
+    } else if (auto *MI = dyn_cast<AnyMemIntrinsic>(&I)) {
+      All.push_back({MI, WriteKind::MemIntrinsic, MI->getRawDest()});
+    } else if (auto *II = dyn_cast<IntrinsicInst>(&I)) {
+      collectIntrinsic(II, ORE, All);
+    } else if (auto *CB = dyn_cast<CallBase>(&I)) {
+      if (CB->isInlineAsm()) {
+        collectInlineAsm(CB, All);
+      } else if (std::optional<LibcWrite> W = classifyLibcWriter(*CB, TLI)) {
+        if (W->Kind == LibcWriteKind::Unbounded) {
+          ++NumMissedUnbounded;
+          ORE.emit([&] {
+            return OptimizationRemarkMissed(DEBUG_TYPE, "UnboundedWriter", CB)
+                   << "call to '" << ore::NV("Callee", CB->getCalledFunction())
+                   << "' writes a range only known after the call and is not "
+                      "logged";
+          });
+        } else {
+          All.push_back({CB, WriteKind::LibcWriter,
+                         CB->getArgOperand(W->DstArg), *W});
+        }
+      }
+    }
+  }
+
+  for (WriteSite &W : All) {
+    // The hooks take a generic pointer; another address space (x86 fs/gs
+    // segments, GPU memories) is never the heap mapping.
+    if (W.Dest && W.Dest->getType()->getPointerAddressSpace() != 0) {
+      ++NumMissedAddrSpace;
+      ORE.emit([&] {
+        return OptimizationRemarkMissed(DEBUG_TYPE, "AddressSpace", W.I)
+               << describeWrite(W) << " to address space "
+               << ore::NV("AddrSpace",
+                          W.Dest->getType()->getPointerAddressSpace())
+               << " not instrumented";
+      });
+      continue;
+    }
+    Elision E = whyElide(W.Dest, TLI);
+    if (E == Elision::None) {
+      Sites.push_back(W);
+      continue;
+    }
+    StringRef RemarkName;
+    switch (E) {
+    case Elision::Stack:
+      ++C.ElidedStack, ++NumElidedStack, RemarkName = "ElidedStack";
+      break;
+    case Elision::Global:
+      ++C.ElidedGlobal, ++NumElidedGlobal, RemarkName = "ElidedGlobal";
+      break;
+    case Elision::Malloc:
+      ++C.ElidedMalloc, ++NumElidedMalloc, RemarkName = "ElidedMalloc";
+      break;
+    case Elision::None:
+      llvm_unreachable("handled above");
+    }
+    ORE.emit([&] {
+      return OptimizationRemarkAnalysis(DEBUG_TYPE, RemarkName, W.I)
+             << describeWrite(W) << " to " << describeObject(W.Dest, E)
+             << " not instrumented";
+    });
+  }
+}
+
+// instrumentFunction -- collect first, then insert: the inserted calls are
+// never themselves candidates.
+bool PmAtomicInstrumenter::instrumentFunction(Function &F,
+                                              const TargetLibraryInfo &TLI,
+                                              OptimizationRemarkEmitter &ORE,
+                                              FunctionCounts &C) {
+  SmallVector<WriteSite, 32> Sites;
+  NonEscaping.clear();
+  chooseInstructionsToInstrument(F, TLI, ORE, Sites, C);
+
+  bool Changed = false;
+  for (WriteSite &W : Sites) {
+    bool Done = false;
+    switch (W.Kind) {
+    case WriteKind::Store:
+      if ((Done = instrumentStore(cast<StoreInst>(W.I))))
+        ++C.Stores, ++NumInstrumentedStores;
+      break;
+    case WriteKind::Atomic:
+      if ((Done = instrumentAtomic(W.I)))
+        ++C.Atomics, ++NumInstrumentedAtomics;
+      break;
+    case WriteKind::MemIntrinsic:
+      if ((Done = instrumentMemIntrinsic(cast<AnyMemIntrinsic>(W.I))))
+        ++C.MemIntrinsics, ++NumInstrumentedMemIntrinsics;
+      break;
+    case WriteKind::LibcWriter:
+      if ((Done = instrumentLibcWriter(cast<CallBase>(W.I), W.Libc)))
+        ++C.LibcWriters, ++NumInstrumentedLibcWriters;
+      break;
+    case WriteKind::Masked:
+      if ((Done = instrumentMasked(cast<IntrinsicInst>(W.I))))
+        ++C.Stores, ++NumInstrumentedMaskedStores;
+      break;
+    case WriteKind::AsmOutput:
+      if ((Done = instrumentAsmOutput(cast<CallBase>(W.I), W.Dest, W.AsmElemTy)))
+        ++C.Stores, ++NumInstrumentedAsmOutputs;
+      break;
+    }
+    Changed |= Done;
+  }
+  return Changed;
+}
+
+// emitRangeHook -- log Size bytes at Ptr: a sized hook when one exists, else
+// __pma_store_n (odd sizes, large aggregates, scalable vectors).
+bool PmAtomicInstrumenter::emitRangeHook(IRBuilder<> &IRB, Value *Ptr,
+                                         TypeSize Size) {
+  if (Size.isScalable()) {
+    IRB.CreateCall(StoreNFn, {Ptr, IRB.CreateTypeSize(IntptrTy, Size)});
+    return true;
+  }
+  uint64_t N = Size.getFixedValue();
+  if (N == 0)
+    return false;
+  if (isPowerOf2_64(N) && Log2_64(N) < NumSizes)
+    IRB.CreateCall(StoreFn[Log2_64(N)], {Ptr});
+  else
+    IRB.CreateCall(StoreNFn, {Ptr, ConstantInt::get(IntptrTy, N)});
+  return true;
+}
+
+// sizeArg -- a libc size argument as size_t; a signed one (fgets' int) that
+// is not positive means nothing is written.
+Value *PmAtomicInstrumenter::sizeArg(IRBuilder<> &IRB, Value *V, bool Signed) {
+  if (!Signed)
+    return IRB.CreateZExtOrTrunc(V, IntptrTy);
+  Value *Positive = IRB.CreateICmpSGT(V, ConstantInt::get(V->getType(), 0));
+  return IRB.CreateSelect(Positive, IRB.CreateSExtOrTrunc(V, IntptrTy),
+                          ConstantInt::get(IntptrTy, 0));
+}
+
+// instrumentStore -- the DataLayout store size is what the store overwrites
+// (10 bytes for x86_fp80, 12 for <3 x float>, not the alloc size).
+bool PmAtomicInstrumenter::instrumentStore(StoreInst *SI) {
+  HookBuilder IRB(SI);
+  return emitRangeHook(IRB, SI->getPointerOperand(),
+                       DL->getTypeStoreSize(SI->getValueOperand()->getType()));
+}
+
+// instrumentAtomic -- atomicrmw and cmpxchg; a cmpxchg is logged even if it
+// fails: the hook runs before the outcome is known, and logging bytes that
+// end up unchanged is harmless.
+bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
+  HookBuilder IRB(I);
+  if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
+    return emitRangeHook(IRB, RMW->getPointerOperand(),
+                         DL->getTypeStoreSize(RMW->getValOperand()->getType()));
+  auto *CX = cast<AtomicCmpXchgInst>(I);
+  return emitRangeHook(IRB, CX->getPointerOperand(),
+                       DL->getTypeStoreSize(CX->getNewValOperand()->getType()));
+}
+
+// instrumentMemIntrinsic -- memset/memcpy/memmove, their .inline and
+// element-wise atomic forms: len bytes at the destination.
+bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
+  if (auto *Len = dyn_cast<ConstantInt>(MI->getLength()); Len && Len->isZero())
+    return false;
+  HookBuilder IRB(MI);
+  IRB.CreateCall(StoreNFn, {MI->getRawDest(),
+                            IRB.CreateZExtOrTrunc(MI->getLength(), IntptrTy)});
+  return true;
+}
+
+// instrumentLibcWriter -- n-byte writers get __pma_store_n; the string
+// writers get hooks that measure the strings before the call.
+bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W) {
+  HookBuilder IRB(CB);
+  Value *Dst = CB->getArgOperand(W.DstArg);
+  switch (W.Kind) {
+  case LibcWriteKind::Bytes: {
+    Value *Size = sizeArg(IRB, CB->getArgOperand(W.SizeArg), W.SizeSigned);
+    if (W.SizeArg2 >= 0)
+      Size = IRB.CreateMul(Size, sizeArg(IRB, CB->getArgOperand(W.SizeArg2),
+                                         W.SizeSigned));
+    IRB.CreateCall(StoreNFn, {Dst, Size});
+    return true;
+  }
+  case LibcWriteKind::StrCpy:
+    IRB.CreateCall(StrcpyFn, {Dst, CB->getArgOperand(W.DstArg + 1)});
+    return true;
+  case LibcWriteKind::StrCat:
+    IRB.CreateCall(StrcatFn, {Dst, CB->getArgOperand(W.DstArg + 1)});
+    return true;
+  case LibcWriteKind::StrNCat:
+    IRB.CreateCall(StrncatFn, {Dst, CB->getArgOperand(W.DstArg + 1),
+                               sizeArg(IRB, CB->getArgOperand(W.SizeArg), false)});
+    return true;
+  case LibcWriteKind::Unbounded:
+    break;
+  }
+  return false;
+}
+
+// instrumentMasked -- log exactly the enabled lanes: a disabled lane may hold
+// another thread's data (logging it would let a rollback erase that write).
+// A lane whose mask is not a constant gets __pma_store_n with size 0 when off.
+bool PmAtomicInstrumenter::instrumentMasked(IntrinsicInst *II) {
+  HookBuilder IRB(II);
+  bool Scatter = II->getIntrinsicID() == Intrinsic::masked_scatter;
+  bool Compress = II->getIntrinsicID() == Intrinsic::masked_compressstore;
+  auto *VecTy = cast<VectorType>(II->getArgOperand(0)->getType());
+  Value *Ptrs = II->getArgOperand(1);
+  Value *Mask = II->getArgOperand(Compress ? 2 : 3);
+  Type *EltTy = VecTy->getElementType();
+  if (Scatter && Ptrs->getType()->getScalarType()->getPointerAddressSpace())
+    return false;
+  uint64_t EltSize = DL->getTypeStoreSize(EltTy);
+  auto *FixedTy = dyn_cast<FixedVectorType>(VecTy);
+
+  // Lanes are not byte-addressable (i1, x86_fp80 elements) or their number is
+  // only known at run time: log the whole vector (not for scatter, which has
+  // one address per lane and is only generated for ordinary element types).
+  if (!FixedTy || DL->getTypeAllocSize(EltTy) != EltSize) {
+    if (Scatter)
+      return false;
+    return emitRangeHook(IRB, Ptrs, DL->getTypeStoreSize(VecTy));
+  }
+
+  if (Compress) {
+    // The enabled elements are stored contiguously from the pointer.
+    Value *Bits = IRB.CreateBitCast(
+        Mask, IRB.getIntNTy(FixedTy->getNumElements()));
+    Value *Count = IRB.CreateZExtOrTrunc(
+        IRB.CreateUnaryIntrinsic(Intrinsic::ctpop, Bits), IntptrTy);
+    IRB.CreateCall(StoreNFn,
+                   {Ptrs, IRB.CreateMul(Count, ConstantInt::get(IntptrTy, EltSize))});
+    return true;
+  }
+
+  bool Any = false;
+  for (unsigned Lane = 0, E = FixedTy->getNumElements(); Lane < E; ++Lane) {
+    Value *On = IRB.CreateExtractElement(Mask, Lane);
+    if (auto *C = dyn_cast<ConstantInt>(On); C && C->isZero())
+      continue;
+    Value *LanePtr = Scatter    ? IRB.CreateExtractElement(Ptrs, Lane)
+                     : Lane == 0 ? Ptrs
+                                 : IRB.CreateConstInBoundsGEP1_64(EltTy, Ptrs, Lane);
+    if (isa<ConstantInt>(On)) {
+      Any |= emitRangeHook(IRB, LanePtr, TypeSize::getFixed(EltSize));
+      continue;
+    }
+    Value *Size = IRB.CreateSelect(On, ConstantInt::get(IntptrTy, EltSize),
+                                   ConstantInt::get(IntptrTy, 0));
+    IRB.CreateCall(StoreNFn, {LanePtr, Size});
+    Any = true;
+  }
+  return Any;
+}
+
+// instrumentAsmOutput -- an "=m" output writes its whole element type.
+bool PmAtomicInstrumenter::instrumentAsmOutput(CallBase *CB, Value *Ptr,
+                                               Type *ElemTy) {
+  HookBuilder IRB(CB);
+  return emitRangeHook(IRB, Ptr, DL->getTypeStoreSize(ElemTy));
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+// run -- options from the front door, overridden by explicit -pmatomic-* flags.
+PreservedAnalyses PmAtomicPass::run(Module &M, ModuleAnalysisManager &MAM) {
+  PmAtomicOptions Effective = applyCommandLineOverrides(Opts);
+  PmAtomicInstrumenter Instrumenter(Effective);
+  return Instrumenter.run(M, MAM) ? PreservedAnalyses::none()
+                                  : PreservedAnalyses::all();
+}

@@ -1,0 +1,130 @@
+//===- PmAtomic.h -- the pmatomic instrumentation pass ----------*- C++ -*-===//
+//
+// The pass makes lock-based code failure-atomic on a persistent heap: every
+// store that may reach the heap gets a call to a __pma_store* hook before it,
+// and pthread mutex calls are redirected to the runtime's __pma_mutex_*
+// wrappers, which delimit failure-atomic sections.  The hook names and
+// signatures are the contract in include/pmatomic_interface.h.
+//
+// Two front doors build the same pass, both through libpmatomic.so: the Clang
+// plugin (-fplugin=, options from -fplugin-arg-pmatomic-*, implemented by the
+// Clang half libpmatomic-clang.so, see clang-plugin/PluginLoader.cpp) and the
+// pass-plugin entry point (opt -load-pass-plugin= -passes=pmatomic, clang
+// -fpass-plugin=; options from the -pmatomic-* cl::opts).
+//
+//===----------------------------------------------------------------------===//
+#ifndef PMATOMIC_PASS_PMATOMIC_H
+#define PMATOMIC_PASS_PMATOMIC_H
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/IR/PassManager.h"
+
+#include <optional>
+
+namespace llvm {
+class CallBase;
+class Function;
+class Module;
+class PassBuilder;
+class TargetLibraryInfo;
+class Value;
+} // namespace llvm
+
+namespace pmatomic {
+
+// Everything the user can change about the pass.  The Clang plugin fills it
+// from -fplugin-arg-pmatomic-<name>; in opt (or with -mllvm) a -pmatomic-<name>
+// cl::opt given explicitly overrides the field.
+struct PmAtomicOptions {
+  bool EscapeElision = true; // skip stores to stack slots that never escape
+  bool GlobalElision = true; // skip stores to global and thread-local variables
+  bool VolatileMalloc = true; // libc malloc & co. return volatile memory
+  bool RewriteLocks = true;  // pthread_mutex_* -> __pma_mutex_*
+  bool Instrument = true;    // insert __pma_store* hooks
+};
+
+// The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
+// error message on an unknown one.
+extern const char *const PluginArgNames;
+
+// applyPluginArg -- set the option named by one -fplugin-arg-pmatomic-<Arg>;
+// false if Arg names no option.
+bool applyPluginArg(PmAtomicOptions &Opts, llvm::StringRef Arg);
+
+// applyCommandLineOverrides -- let explicitly given -pmatomic-* cl::opts win.
+PmAtomicOptions applyCommandLineOverrides(PmAtomicOptions Opts);
+
+// The module pass.  Like ThreadSanitizerPass it only wraps the instrumenter;
+// it is required so that it also runs on optnone (-O0) functions.
+class PmAtomicPass : public llvm::PassInfoMixin<PmAtomicPass> {
+public:
+  explicit PmAtomicPass(PmAtomicOptions Opts = {}) : Opts(Opts) {}
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &MAM);
+  static bool isRequired() { return true; }
+
+private:
+  PmAtomicOptions Opts;
+};
+
+// registerPmAtomicAtOptimizerLast -- run the pass at the end of the default
+// pipelines (all levels, -O0 included), after inlining and store
+// optimisations, so it instruments the stores that are really executed.
+void registerPmAtomicAtOptimizerLast(llvm::PassBuilder &PB,
+                                     const PmAtomicOptions &Opts);
+
+// What libpmatomic.so hands to its Clang half, libpmatomic-clang.so (see
+// clang-plugin/PluginLoader.cpp for why there are two files).  The Clang half
+// reaches the pass only through these pointers, so the pass, its cl::opts and
+// statistics exist once in the process.
+struct ClangBridge {
+  static constexpr unsigned CurrentVersion = 1;
+  unsigned Version;
+  bool (*ApplyPluginArg)(PmAtomicOptions &, llvm::StringRef);
+  void (*RegisterAtOptimizerLast)(llvm::PassBuilder &, const PmAtomicOptions &);
+  const char *PluginArgNames;
+};
+
+// The C entry point of libpmatomic-clang.so that receives the bridge.
+#define PMATOMIC_CLANG_INIT_SYMBOL "pmatomic_clang_init"
+
+//===----------------------------------------------------------------------===//
+// Internals shared by the pass's source files.
+//===----------------------------------------------------------------------===//
+
+// isRuntimeFunction -- true for the runtime's own functions (pma_*, __pma_*),
+// which must see raw stores and raw pthread calls.
+bool isRuntimeFunction(const llvm::Function &F);
+
+// How a libc call that writes through a pointer says how much it writes.
+enum class LibcWriteKind {
+  Bytes,      // SizeArg bytes (times SizeArg2 if set) at DstArg
+  StrCpy,     // strcpy-like: strlen(src) + 1 bytes, src is argument DstArg + 1
+  StrCat,     // strcat-like: appends strlen(src) + 1 bytes
+  StrNCat,    // strncat-like: appends at most SizeArg bytes plus a NUL
+  Unbounded,  // length known only after the call (sprintf, gets): not logged
+};
+
+struct LibcWrite {
+  LibcWriteKind Kind = LibcWriteKind::Bytes;
+  unsigned DstArg = 0;
+  int SizeArg = -1;
+  int SizeArg2 = -1;       // fread: size * nmemb
+  bool SizeSigned = false; // fgets takes an int; <= 0 means nothing written
+};
+
+// classifyLibcWriter -- how much the libc call CB writes, or nothing if CB
+// does not call a known libc function that writes through a pointer.
+std::optional<LibcWrite> classifyLibcWriter(const llvm::CallBase &CB,
+                                            const llvm::TargetLibraryInfo &TLI);
+
+// rewriteLockCalls -- redirect pthread_mutex_{lock,trylock,timedlock,unlock}
+// to the runtime wrappers; adds the number of rewritten call sites per calling
+// function to CallsPerFunction and returns the total number of uses rewritten.
+unsigned rewriteLockCalls(
+    llvm::Module &M,
+    llvm::DenseMap<const llvm::Function *, unsigned> &CallsPerFunction);
+
+} // namespace pmatomic
+
+#endif // PMATOMIC_PASS_PMATOMIC_H

@@ -1,0 +1,110 @@
+//===- Registration.cpp -- options and the pass-plugin front door --------===//
+//
+// The options of the pass, as plugin arguments (-fplugin-arg-pmatomic-<name>,
+// parsed by the Clang half) and as hidden cl::opts (-pmatomic-<name>, for opt
+// and -mllvm), and the registration of the pass with a PassBuilder.
+//
+//===----------------------------------------------------------------------===//
+#include "PmAtomic.h"
+
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/CommandLine.h"
+
+using namespace llvm;
+using namespace pmatomic;
+
+//===----------------------------------------------------------------------===//
+// Options
+//===----------------------------------------------------------------------===//
+
+static cl::opt<bool> ClNoEscapeElision(
+    "pmatomic-no-escape-elision", cl::Hidden,
+    cl::desc("pmatomic: instrument stores to non-escaping stack slots too"));
+static cl::opt<bool> ClNoGlobalElision(
+    "pmatomic-no-global-elision", cl::Hidden,
+    cl::desc("pmatomic: instrument stores to global variables too"));
+static cl::opt<bool> ClVolatileMalloc(
+    "pmatomic-volatile-malloc", cl::Hidden, cl::init(true),
+    cl::desc("pmatomic: memory from libc malloc & co. is not persistent"));
+static cl::opt<bool> ClNoVolatileMalloc(
+    "pmatomic-no-volatile-malloc", cl::Hidden,
+    cl::desc("pmatomic: instrument stores to libc malloc memory too"));
+static cl::opt<bool> ClNoLocks(
+    "pmatomic-no-locks", cl::Hidden,
+    cl::desc("pmatomic: do not rewrite pthread mutex calls"));
+static cl::opt<bool> ClNoInstrument(
+    "pmatomic-no-instrument", cl::Hidden,
+    cl::desc("pmatomic: only rewrite pthread mutex calls"));
+
+const char *const pmatomic::PluginArgNames =
+    "no-escape-elision, no-global-elision, volatile-malloc, "
+    "no-volatile-malloc, no-locks, no-instrument";
+
+// applyPluginArg -- see PmAtomic.h.
+bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
+  if (Arg == "no-escape-elision")
+    Opts.EscapeElision = false;
+  else if (Arg == "no-global-elision")
+    Opts.GlobalElision = false;
+  else if (Arg == "volatile-malloc")
+    Opts.VolatileMalloc = true;
+  else if (Arg == "no-volatile-malloc")
+    Opts.VolatileMalloc = false;
+  else if (Arg == "no-locks")
+    Opts.RewriteLocks = false;
+  else if (Arg == "no-instrument")
+    Opts.Instrument = false;
+  else
+    return false;
+  return true;
+}
+
+// applyCommandLineOverrides -- see PmAtomic.h.
+PmAtomicOptions pmatomic::applyCommandLineOverrides(PmAtomicOptions Opts) {
+  if (ClNoEscapeElision.getNumOccurrences())
+    Opts.EscapeElision = !ClNoEscapeElision;
+  if (ClNoGlobalElision.getNumOccurrences())
+    Opts.GlobalElision = !ClNoGlobalElision;
+  if (ClVolatileMalloc.getNumOccurrences())
+    Opts.VolatileMalloc = ClVolatileMalloc;
+  if (ClNoVolatileMalloc.getNumOccurrences())
+    Opts.VolatileMalloc = !ClNoVolatileMalloc;
+  if (ClNoLocks.getNumOccurrences())
+    Opts.RewriteLocks = !ClNoLocks;
+  if (ClNoInstrument.getNumOccurrences())
+    Opts.Instrument = !ClNoInstrument;
+  return Opts;
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+// registerPmAtomicAtOptimizerLast -- see PmAtomic.h.
+void pmatomic::registerPmAtomicAtOptimizerLast(PassBuilder &PB,
+                                               const PmAtomicOptions &Opts) {
+  // -print-pipeline-passes then prints "pmatomic", which -passes= accepts.
+  if (PassInstrumentationCallbacks *PIC = PB.getPassInstrumentationCallbacks())
+    PIC->addClassToPassName(PmAtomicPass::name(), "pmatomic");
+  PB.registerOptimizerLastEPCallback(
+      [Opts](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(PmAtomicPass(Opts));
+      });
+}
+
+// llvmGetPassPluginInfo -- the opt / -fpass-plugin front door: "pmatomic" in
+// -passes=, and the pass at the end of every default<Ox> pipeline.
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "pmatomic", "0.1.0", [](PassBuilder &PB) {
+            PB.registerPipelineParsingCallback(
+                [](StringRef Name, ModulePassManager &MPM,
+                   ArrayRef<PassBuilder::PipelineElement>) {
+                  if (Name != "pmatomic")
+                    return false;
+                  MPM.addPass(PmAtomicPass());
+                  return true;
+                });
+            registerPmAtomicAtOptimizerLast(PB, PmAtomicOptions());
+          }};
+}

@@ -1,0 +1,447 @@
+/*
+ * alloc.c -- the persistent allocator (design.md section 6)
+ *
+ * Durable state: the chunk map (one byte per 64 KiB chunk) and the block map
+ * at the start of each small run (one byte per block).  Everything else - the
+ * free-chunk bitmap, per-run free counts, the lists of runs with free blocks -
+ * is volatile and rebuilt at open.  Block and map bytes change inside the
+ * caller's FASE as logged stores; outside a FASE each call runs as its own.
+ *
+ * Locks: a->lock (small runs) may be held while taking a->chunk_lock (chunk
+ * bitmap), never the reverse; log chunks are allocated under chunk_lock only,
+ * so logging while holding a->lock is safe.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* --------------------------------------------------------- chunk bitmap */
+
+/* chunk_take -- reserve n consecutive free chunks; index or -1 */
+static int64_t chunk_take(struct pma_heap *h, uint64_t n) {
+  struct pma_alloc *a = h->alloc;
+  int64_t found = -1;
+  pthread_mutex_lock(&a->chunk_lock);
+  for (int pass = 0; pass < 2 && found < 0; pass++) {
+    uint64_t i = pass ? 0 : a->hint, end = pass ? a->hint + n : h->nchunks;
+    if (end > h->nchunks)
+      end = h->nchunks;
+    uint64_t run = 0;
+    for (; i < end; i++) {
+      if (!run && (i % 64) == 0 && a->free_bits[i / 64] == 0) {
+        i += 63;
+        continue;
+      }
+      run = bit_get(a, i) ? run + 1 : 0;
+      if (run == n) {
+        found = (int64_t)(i + 1 - n);
+        break;
+      }
+    }
+  }
+  if (found >= 0) {
+    for (uint64_t i = 0; i < n; i++)
+      bit_set(a, (uint64_t)found + i, 0);
+    a->hint = (uint64_t)found + n;
+    if (a->hint >= h->nchunks)
+      a->hint = 0;
+  }
+  pthread_mutex_unlock(&a->chunk_lock);
+  return found;
+}
+
+/* chunk_give -- return n chunks at i to the bitmap */
+static void chunk_give(struct pma_heap *h, uint64_t i, uint64_t n) {
+  struct pma_alloc *a = h->alloc;
+  pthread_mutex_lock(&a->chunk_lock);
+  for (uint64_t k = 0; k < n; k++)
+    bit_set(a, i + k, 1);
+  if (i < a->hint)
+    a->hint = i;
+  pthread_mutex_unlock(&a->chunk_lock);
+}
+
+/* pma_alloc_log_chunk -- a chunk for the undo log (map 0x40, durable, not
+ * logged: an unreachable log chunk is freed at open); 0 when full */
+uint64_t pma_alloc_log_chunk(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  int64_t c = chunk_take(h, 1);
+  if (c < 0)
+    return 0;
+  h->map[c] = PMA_MAP_LOG;
+  pma_persist_now(t, &h->map[c], 1);
+  return (uint64_t)(pma_chunk_at(h, (uint64_t)c) - h->base);
+}
+
+/* ------------------------------------------------------------ run lists */
+
+/* list_drop -- take run r off its class's list */
+static void list_drop(struct pma_alloc *a, unsigned cls, int32_t r) {
+  struct vchunk *v = &a->vc[r];
+  if (v->prev >= 0)
+    a->vc[v->prev].next = v->next;
+  else
+    a->partial[cls] = v->next;
+  if (v->next >= 0)
+    a->vc[v->next].prev = v->prev;
+  v->listed = 0;
+}
+
+/* run_claim -- turn a free chunk into an empty run of class cls (a->lock
+ * held).  Not logged: an empty run is harmless and reclaimed at open. */
+static int32_t run_claim(struct pma_thread *t, struct pma_heap *h, unsigned cls) {
+  int64_t c = chunk_take(h, 1);
+  if (c < 0)
+    return -1;
+  uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)c);
+  memset(bm, 0, pma_run_first[cls]);
+  pma_persist_now(t, bm, pma_run_first[cls]);
+  h->map[c] = (uint8_t)(cls + 1);
+  pma_persist_now(t, &h->map[c], 1);
+  struct vchunk *v = &h->alloc->vc[c];
+  v->nfree = pma_run_blocks[cls];
+  v->hint = 0;
+  list_push(h->alloc, cls, (int32_t)c);
+  return (int32_t)c;
+}
+
+/* ------------------------------------------------------ alloc and free */
+
+/* small_alloc -- a block of class cls, its map byte set as a logged store */
+static void *small_alloc(struct pma_thread *t, struct pma_heap *h, unsigned cls) {
+  struct pma_alloc *a = h->alloc;
+  pthread_mutex_lock(&a->lock);
+  int32_t r = a->partial[cls];
+  if (r < 0 && (r = run_claim(t, h, cls)) < 0) {
+    pthread_mutex_unlock(&a->lock);
+    pma_err("out of heap space: no free %u-byte chunk for a run of %u-byte blocks "
+            "(heap is %zu bytes)",
+            PMA_CHUNK, pma_class_size[cls], h->size);
+    return NULL;
+  }
+  struct vchunk *v = &a->vc[r];
+  uint32_t n = pma_run_blocks[cls];
+  uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)r);
+  uint8_t *z = memchr(bm + v->hint, PMA_BLK_FREE, n - v->hint);
+  if (!z)
+    z = memchr(bm, PMA_BLK_FREE, v->hint);
+  if (unlikely(!z))
+    pma_fatal("allocator invariant broken: run at chunk %d (class %u bytes) counts %u free "
+              "blocks but its block map has none",
+              r, pma_class_size[cls], v->nfree);
+  uint32_t idx = (uint32_t)(z - bm);
+  pma_log_store(t, (uintptr_t)z, 1);
+  __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
+  v->hint = idx + 1 < n ? idx + 1 : 0;
+  if (--v->nfree == 0)
+    list_drop(a, cls, r);
+  pthread_mutex_unlock(&a->lock);
+  return (char *)bm + pma_run_first[cls] + (size_t)idx * pma_class_size[cls];
+}
+
+/* large_alloc -- n whole chunks, map bytes 0x41 0x42... as logged stores */
+static void *large_alloc(struct pma_thread *t, struct pma_heap *h, uint64_t n) {
+  int64_t c = chunk_take(h, n);
+  if (c < 0) {
+    pma_err("out of heap space: no %llu contiguous free %u-byte chunks (heap is %zu bytes)",
+            (unsigned long long)n, PMA_CHUNK, h->size);
+    return NULL;
+  }
+  pma_log_store(t, (uintptr_t)&h->map[c], n);
+  h->alloc->vc[c].len = (uint32_t)n;
+  memset(&h->map[c + 1], PMA_MAP_LARGE_NEXT, n - 1);
+  h->map[c] = PMA_MAP_LARGE;
+  return pma_chunk_at(h, (uint64_t)c);
+}
+
+/* alloc_in_fase -- allocate size bytes as part of t's FASE */
+static void *alloc_in_fase(struct pma_thread *t, struct pma_heap *h, size_t size) {
+  if (size == 0)
+    size = 1;
+  if (size <= PMA_SMALL_MAX)
+    return small_alloc(t, h, size_class(size));
+  if (size > h->size) {
+    pma_err("out of heap space: %zu bytes requested, the heap is %zu bytes", size, h->size);
+    return NULL;
+  }
+  return large_alloc(t, h, (size + PMA_CHUNK - 1) / PMA_CHUNK);
+}
+
+/* struct block -- where a block's state byte lives */
+struct block {
+  uint8_t *state; /* block map byte, or chunk map byte of a large extent */
+  int large;
+  uint64_t chunk;
+  unsigned cls;
+  size_t usable;
+};
+
+/* locate -- classify ptr; 0 if it is the start of an allocated block (or one
+ * whose free is pending) */
+static int locate(struct pma_heap *h, const void *ptr, struct block *b) {
+  uintptr_t p = (uintptr_t)ptr, d = (uintptr_t)h->data;
+  if (p < d || p >= d + h->nchunks * PMA_CHUNK)
+    return -1;
+  b->chunk = (p - d) / PMA_CHUNK;
+  uintptr_t in = (p - d) % PMA_CHUNK;
+  uint8_t m = h->map[b->chunk];
+  if (m >= 1 && m <= PMA_NCLASSES) {
+    b->large = 0;
+    b->cls = m - 1u;
+    uint32_t first = pma_run_first[b->cls], sz = pma_class_size[b->cls];
+    if (in < first || (in - first) % sz || (in - first) / sz >= pma_run_blocks[b->cls])
+      return -1;
+    b->state = (uint8_t *)pma_chunk_at(h, b->chunk) + (in - first) / sz;
+    b->usable = sz;
+    return *b->state == PMA_BLK_FREE ? -1 : 0;
+  }
+  if ((m == PMA_MAP_LARGE || m == PMA_MAP_LARGE_FREEING) && in == 0) {
+    b->large = 1;
+    b->state = &h->map[b->chunk];
+    b->usable = (size_t)h->alloc->vc[b->chunk].len * PMA_CHUNK;
+    return 0;
+  }
+  return -1;
+}
+
+/* defer_free -- the block is freed when t's FASE commits */
+static void defer_free(struct pma_thread *t, void *ptr) {
+  if (t->ndfrees == t->cap_dfrees) {
+    uint32_t cap = t->cap_dfrees ? 2 * t->cap_dfrees : 16;
+    uintptr_t *n = realloc(t->dfrees, cap * sizeof *n);
+    if (!n)
+      pma_fatal("out of memory for the deferred-free list (%u blocks)", cap);
+    t->dfrees = n;
+    t->cap_dfrees = cap;
+  }
+  t->dfrees[t->ndfrees++] = (uintptr_t)ptr;
+}
+
+/* pma_alloc_commit_frees -- commit step 1: each deferred free's state byte
+ * goes 1 -> 2 (0x41 -> 0x43) as a logged store of the FASE */
+void pma_alloc_commit_frees(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  struct block b;
+  int wrote = 0;
+  for (uint32_t i = 0; i < t->ndfrees; i++) {
+    if (locate(h, (void *)t->dfrees[i], &b))
+      pma_fatal("deferred free of %p: not an allocated block any more", (void *)t->dfrees[i]);
+    wrote |= pma_log_store_nofence(t, (uintptr_t)b.state, 1);
+  }
+  if (wrote)
+    pma_fence(t);
+  for (uint32_t i = 0; i < t->ndfrees; i++) {
+    locate(h, (void *)t->dfrees[i], &b);
+    uint8_t want = b.large ? PMA_MAP_LARGE : PMA_BLK_USED;
+    if (*b.state != want)
+      pma_fatal("double free of %p inside one FASE", (void *)t->dfrees[i]);
+    __atomic_store_n(b.state, b.large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING,
+                     __ATOMIC_RELAXED);
+  }
+}
+
+/* pma_alloc_finish_frees -- after the retire: the blocks become free (2 -> 0,
+ * not flushed: 2 reads as free at open anyway) */
+void pma_alloc_finish_frees(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  struct pma_alloc *a = h->alloc;
+  struct block b;
+  for (uint32_t i = 0; i < t->ndfrees; i++) {
+    if (locate(h, (void *)t->dfrees[i], &b))
+      pma_fatal("deferred free of %p vanished before it finished", (void *)t->dfrees[i]);
+    if (b.large) {
+      uint64_t n = a->vc[b.chunk].len;
+      memset(&h->map[b.chunk + 1], PMA_MAP_FREE, n - 1);
+      __atomic_store_n(&h->map[b.chunk], PMA_MAP_FREE, __ATOMIC_RELAXED);
+      a->vc[b.chunk].len = 0;
+      chunk_give(h, b.chunk, n);
+    } else {
+      pthread_mutex_lock(&a->lock);
+      __atomic_store_n(b.state, PMA_BLK_FREE, __ATOMIC_RELAXED);
+      struct vchunk *v = &a->vc[b.chunk];
+      v->nfree++;
+      if (!v->listed)
+        list_push(a, b.cls, (int32_t)b.chunk);
+      pthread_mutex_unlock(&a->lock);
+    }
+  }
+  t->ndfrees = 0;
+}
+
+/* heap_for -- the open heap or NULL with a message */
+static struct pma_heap *heap_for(const char *fn) {
+  struct pma_heap *h = pma_rt.heap;
+  if (!h)
+    pma_err("%s: no heap is open (call pma_open first)", fn);
+  return h;
+}
+
+/* fresh_written -- a block allocated in this FASE needs no undo log for its
+ * contents (rollback frees it), only flushing at commit */
+static void fresh_written(struct pma_thread *t, void *p, size_t len) {
+  if (pma_rt.durable && len)
+    pma_dirty_add(t, (uintptr_t)p, len);
+}
+
+/* pma_malloc -- size bytes in the heap.  Inside a FASE: part of the FASE.
+ * Out of space: NULL with pma_errormsg set; the FASE is unaffected (nothing
+ * was logged for the failed call) and may go on or commit. */
+PMA_EXPORT void *pma_malloc(size_t size) {
+  struct pma_heap *h = heap_for("pma_malloc");
+  if (!h)
+    return NULL;
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  int own = t->depth == 0;
+  if (own)
+    pma_fase_enter(t);
+  void *p = alloc_in_fase(t, h, size);
+  if (own)
+    pma_fase_leave(t);
+  return p;
+}
+
+/* pma_calloc -- zeroed nmemb*size bytes (overflow checked) */
+PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
+  struct pma_heap *h = heap_for("pma_calloc");
+  if (!h)
+    return NULL;
+  if (size && nmemb > SIZE_MAX / size) {
+    pma_err("pma_calloc: %zu x %zu bytes overflows size_t", nmemb, size);
+    return NULL;
+  }
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  int own = t->depth == 0;
+  if (own)
+    pma_fase_enter(t);
+  void *p = alloc_in_fase(t, h, nmemb * size);
+  if (p) {
+    memset(p, 0, nmemb * size);
+    fresh_written(t, p, nmemb * size);
+  }
+  if (own)
+    pma_fase_leave(t);
+  return p;
+}
+
+/* pma_free -- free a block; inside a FASE it takes effect at commit */
+PMA_EXPORT void pma_free(void *ptr) {
+  if (!ptr)
+    return;
+  struct pma_heap *h = pma_rt.heap;
+  struct block b;
+  if (!h)
+    pma_fatal("pma_free(%p): no heap is open", ptr);
+  if (locate(h, ptr, &b) || (!b.large && *b.state != PMA_BLK_USED) ||
+      (b.large && *b.state != PMA_MAP_LARGE))
+    pma_fatal("pma_free(%p): not an allocated block of the heap (invalid pointer or double free)",
+              ptr);
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  int own = t->depth == 0;
+  if (own)
+    pma_fase_enter(t);
+  defer_free(t, ptr);
+  if (own)
+    pma_fase_leave(t);
+}
+
+/* pma_usable_size -- bytes usable in a block returned by pma_malloc */
+PMA_EXPORT size_t pma_usable_size(const void *ptr) {
+  struct pma_heap *h = pma_rt.heap;
+  struct block b;
+  if (!ptr || !h || locate(h, ptr, &b))
+    return 0;
+  return b.usable;
+}
+
+/* pma_realloc -- resize: same block if it fits, else allocate, copy, free */
+PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
+  if (!ptr)
+    return pma_malloc(size);
+  if (size == 0) {
+    pma_free(ptr);
+    return NULL;
+  }
+  struct pma_heap *h = heap_for("pma_realloc");
+  struct block b;
+  if (!h)
+    return NULL;
+  if (locate(h, ptr, &b))
+    pma_fatal("pma_realloc(%p): not an allocated block of the heap", ptr);
+  if (size <= b.usable)
+    return ptr;
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  int own = t->depth == 0;
+  if (own)
+    pma_fase_enter(t);
+  void *q = alloc_in_fase(t, h, size);
+  if (q) {
+    memcpy(q, ptr, b.usable);
+    fresh_written(t, q, b.usable);
+    defer_free(t, ptr);
+  }
+  if (own)
+    pma_fase_leave(t);
+  return q;
+}
+
+/* pma_root -- the root object: allocated and zeroed on first call, grown
+ * (contents kept, rest zeroed) when size is larger.  Call it at startup:
+ * a concurrent FASE could see a root that is not committed yet. */
+PMA_EXPORT void *pma_root(pma_heap *h, size_t size) {
+  if (!h || h != pma_rt.heap) {
+    pma_err("pma_root: %p is not the open heap", (void *)h);
+    return NULL;
+  }
+  struct pma_hdr_dyn *d = &h->hdr->d;
+  pthread_mutex_lock(&root_lock);
+  void *cur = d->root_off ? pma_ptr(d->root_off) : NULL;
+  if (cur && size <= d->root_size) {
+    pthread_mutex_unlock(&root_lock);
+    return cur;
+  }
+  if (size == 0) {
+    pthread_mutex_unlock(&root_lock);
+    pma_err("pma_root: size 0 and the heap has no root object yet");
+    return NULL;
+  }
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  int own = t->depth == 0;
+  if (own)
+    pma_fase_enter(t);
+  void *p = alloc_in_fase(t, h, size);
+  if (p) {
+    size_t keep = cur ? d->root_size : 0;
+    if (keep)
+      memcpy(p, cur, keep);
+    memset((char *)p + keep, 0, size - keep);
+    fresh_written(t, p, size);
+    pma_log_store(t, (uintptr_t)&d->root_off, 2 * sizeof(uint64_t));
+    d->root_off = pma_off(p);
+    d->root_size = size;
+    if (cur)
+      defer_free(t, cur);
+  }
+  if (own)
+    pma_fase_leave(t);
+  pthread_mutex_unlock(&root_lock);
+  return p;
+}
+
+/* pma_root_size -- size of the root object, 0 if none */
+PMA_EXPORT size_t pma_root_size(const pma_heap *h) {
+  if (!h || h != pma_rt.heap)
+    return 0;
+  return h->hdr->d.root_off ? h->hdr->d.root_size : 0;
+}
+

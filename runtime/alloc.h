@@ -1,0 +1,70 @@
+/*
+ * alloc.h -- allocator state shared by alloc.c (run time) and alloc_open.c
+ * (rebuild at open, flush at close); not part of the file format
+ */
+#ifndef PMA_ALLOC_H
+#define PMA_ALLOC_H
+
+#include "internal.h"
+
+/* Volatile per-chunk info: for runs, free count and list links; for large
+ * extents, the length in chunks (at the first chunk). */
+struct vchunk {
+  int32_t next, prev;
+  uint32_t nfree;
+  uint32_t hint;
+  uint32_t len;
+  uint8_t listed;
+};
+
+struct pma_alloc {
+  pthread_mutex_t lock;          /* runs and their lists */
+  pthread_mutex_t chunk_lock;    /* free-chunk bitmap */
+  uint64_t *free_bits;           /* 1 = chunk free */
+  uint64_t hint;
+  struct vchunk *vc;             /* one per data chunk */
+  int32_t partial[PMA_NCLASSES]; /* runs with a free block, -1 = none */
+};
+
+/* Size classes (design.md section 6) and the run geometry derived from them:
+ * a run's block map has one byte per block, padded to 64 bytes. */
+extern const uint32_t pma_class_size[PMA_NCLASSES] PMA_HIDDEN;
+extern uint32_t pma_run_first[PMA_NCLASSES] PMA_HIDDEN;  /* offset of block 0 */
+extern uint32_t pma_run_blocks[PMA_NCLASSES] PMA_HIDDEN; /* blocks per run */
+
+/* size_class -- smallest class holding size bytes (size <= PMA_SMALL_MAX) */
+static inline unsigned size_class(size_t size) {
+  unsigned c = size <= 128 ? (unsigned)((size + 15) / 16) - 1 : 8;
+  while (pma_class_size[c] < size)
+    c++;
+  return c;
+}
+
+/* pma_chunk_at -- address of data chunk i */
+static inline char *pma_chunk_at(struct pma_heap *h, uint64_t i) {
+  return h->data + i * PMA_CHUNK;
+}
+
+/* bit_get / bit_set -- free-chunk bitmap accessors */
+static inline int bit_get(struct pma_alloc *a, uint64_t i) {
+  return (a->free_bits[i / 64] >> (i % 64)) & 1;
+}
+static inline void bit_set(struct pma_alloc *a, uint64_t i, int v) {
+  if (v)
+    a->free_bits[i / 64] |= 1ull << (i % 64);
+  else
+    a->free_bits[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* list_push -- put run r on its class's list of runs with free blocks */
+static inline void list_push(struct pma_alloc *a, unsigned cls, int32_t r) {
+  struct vchunk *v = &a->vc[r];
+  v->prev = -1;
+  v->next = a->partial[cls];
+  if (v->next >= 0)
+    a->vc[v->next].prev = r;
+  a->partial[cls] = r;
+  v->listed = 1;
+}
+
+#endif /* PMA_ALLOC_H */

@@ -1,0 +1,195 @@
+/*
+ * alloc_open.c -- rebuild the allocator's volatile state at open (after
+ * recovery) and flush the used part of the heap at close
+ *
+ * The open-time pass also applies design.md section 6's clean-ups, all of
+ * them idempotent single-byte writes: free-pending states (2, 0x43) become
+ * free, orphan 0x42 bytes and unreachable log chunks are freed, empty runs go
+ * back to the free chunks.  Anything else unexpected is corruption: the open
+ * fails with a message instead of handing out blocks from a broken map.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+const uint32_t pma_class_size[PMA_NCLASSES] = {
+    16,   32,   48,   64,   80,   96,   112,  128,  160,  192,  224,
+    256,  320,  384,  448,  512,  640,  768,  896,  1024, 1280, 1536,
+    1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192};
+uint32_t pma_run_first[PMA_NCLASSES];
+uint32_t pma_run_blocks[PMA_NCLASSES];
+
+/* pma_classes_init -- derive the run geometry of every class */
+void pma_classes_init(void) {
+  for (unsigned c = 0; c < PMA_NCLASSES; c++) {
+    uint32_t sz = pma_class_size[c], n = PMA_CHUNK / sz;
+    while (((n + 63) & ~63u) + n * sz > PMA_CHUNK)
+      n--;
+    pma_run_first[c] = (n + 63) & ~63u;
+    pma_run_blocks[c] = n;
+  }
+}
+
+/* pma_chunk_is_log -- is heap offset off the start of a valid log chunk */
+int pma_chunk_is_log(struct pma_heap *h, uint64_t off) {
+  if (off < h->data_off || (off - h->data_off) % PMA_CHUNK)
+    return 0;
+  uint64_t i = (off - h->data_off) / PMA_CHUNK;
+  return i < h->nchunks && h->map[i] == PMA_MAP_LOG &&
+         !memcmp(h->base + off, PMA_LOGCK_MAGIC, 8);
+}
+
+/* mark_log_chains -- reach[i] = 1 for every chunk some slot's chain uses */
+static int mark_log_chains(struct pma_heap *h, uint8_t *reach) {
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    uint64_t off = h->slots[s].first_chunk, steps = 0;
+    while (off) {
+      if (!pma_chunk_is_log(h, off) || ++steps > h->nchunks) {
+        pma_err("heap corrupt: log chain of slot %u reaches heap offset %#llx, which is not a "
+                "log chunk (or the chain loops)",
+                s, (unsigned long long)off);
+        return -EINVAL;
+      }
+      uint64_t i = (off - h->data_off) / PMA_CHUNK;
+      if (reach[i]) {
+        pma_err("heap corrupt: log chunk %llu is on two chains (slot %u)",
+                (unsigned long long)i, s);
+        return -EINVAL;
+      }
+      reach[i] = 1;
+      off = ((struct pma_chunk_hdr *)(h->base + off))->next;
+    }
+  }
+  return 0;
+}
+
+/* set_map -- durable-enough write of one map byte (flushed, fenced at the end) */
+static void set_map(struct pma_thread *t, struct pma_heap *h, uint64_t i, uint8_t v) {
+  h->map[i] = v;
+  pma_flush(t, &h->map[i], 1);
+}
+
+/* scan_run -- normalise run i of class c; returns its free block count or -1 */
+static int64_t scan_run(struct pma_thread *t, struct pma_heap *h, uint64_t i, unsigned c) {
+  uint8_t *bm = (uint8_t *)pma_chunk_at(h, i);
+  uint32_t n = pma_run_blocks[c], nfree = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    if (bm[k] == PMA_BLK_FREEING) {
+      bm[k] = PMA_BLK_FREE;
+      pma_flush(t, &bm[k], 1);
+    }
+    if (bm[k] == PMA_BLK_FREE)
+      nfree++;
+    else if (bm[k] != PMA_BLK_USED) {
+      pma_err("heap corrupt: block %u of the %u-byte run in chunk %llu has state %u "
+              "(expected 0, 1 or 2)",
+              k, pma_class_size[c], (unsigned long long)i, bm[k]);
+      return -1;
+    }
+  }
+  return nfree;
+}
+
+/* pma_alloc_open -- build the volatile allocator from the durable maps */
+int pma_alloc_open(struct pma_heap *h) {
+  pma_classes_init();
+  struct pma_thread *t = pma_self();
+  struct pma_alloc *a = calloc(1, sizeof *a);
+  uint8_t *reach = calloc(h->nchunks, 1);
+  if (a) {
+    a->free_bits = calloc((h->nchunks + 63) / 64, sizeof(uint64_t));
+    a->vc = calloc(h->nchunks, sizeof *a->vc);
+  }
+  if (!a || !reach || !a->free_bits || !a->vc) {
+    pma_err("out of memory for the allocator state of a %zu-byte heap", h->size);
+    goto fail;
+  }
+  pthread_mutex_init(&a->lock, NULL);
+  pthread_mutex_init(&a->chunk_lock, NULL);
+  for (unsigned c = 0; c < PMA_NCLASSES; c++)
+    a->partial[c] = -1;
+  h->alloc = a;
+  if (mark_log_chains(h, reach))
+    goto fail;
+
+  for (uint64_t i = 0; i < h->nchunks; i++) {
+    uint8_t m = h->map[i];
+    if (m == PMA_MAP_FREE) {
+      bit_set(a, i, 1);
+    } else if (m <= PMA_NCLASSES) {
+      int64_t nfree = scan_run(t, h, i, m - 1u);
+      if (nfree < 0)
+        goto fail;
+      if (nfree == pma_run_blocks[m - 1]) { /* empty run: back to the free chunks */
+        set_map(t, h, i, PMA_MAP_FREE);
+        bit_set(a, i, 1);
+      } else {
+        a->vc[i].nfree = (uint32_t)nfree;
+        if (nfree)
+          list_push(a, m - 1u, (int32_t)i);
+      }
+    } else if (m == PMA_MAP_LOG) {
+      if (!reach[i]) { /* claimed but never linked: crash during log growth */
+        set_map(t, h, i, PMA_MAP_FREE);
+        bit_set(a, i, 1);
+      }
+    } else if (m == PMA_MAP_LARGE) {
+      uint64_t n = 1;
+      while (i + n < h->nchunks && h->map[i + n] == PMA_MAP_LARGE_NEXT)
+        n++;
+      a->vc[i].len = (uint32_t)n;
+      i += n - 1;
+    } else if (m == PMA_MAP_LARGE_FREEING || m == PMA_MAP_LARGE_NEXT) {
+      /* a committed free that did not finish, or the tail of one */
+      set_map(t, h, i, PMA_MAP_FREE);
+      bit_set(a, i, 1);
+      while (i + 1 < h->nchunks && h->map[i + 1] == PMA_MAP_LARGE_NEXT) {
+        set_map(t, h, ++i, PMA_MAP_FREE);
+        bit_set(a, i, 1);
+      }
+    } else {
+      pma_err("heap corrupt: chunk map byte %llu is %#x (expected 0, 0x01..0x%02x, 0x40..0x43)",
+              (unsigned long long)i, m, PMA_NCLASSES);
+      goto fail;
+    }
+  }
+  pma_fence(t);
+  free(reach);
+  return 0;
+
+fail:
+  free(reach);
+  pma_alloc_close(h);
+  return -EINVAL;
+}
+
+/* pma_alloc_close -- drop the volatile allocator state */
+void pma_alloc_close(struct pma_heap *h) {
+  struct pma_alloc *a = h->alloc;
+  if (!a)
+    return;
+  free(a->free_bits);
+  free(a->vc);
+  free(a);
+  h->alloc = NULL;
+}
+
+/* pma_alloc_persist_used -- flush the metadata and every chunk in use (no
+ * fence); cheaper than the whole mapping for a mostly empty heap */
+void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) {
+  pma_flush(t, h->base, h->data_off);
+  uint64_t i = 0;
+  while (i < h->nchunks) {
+    if (h->map[i] == PMA_MAP_FREE) {
+      i++;
+      continue;
+    }
+    uint64_t s = i;
+    while (i < h->nchunks && h->map[i] != PMA_MAP_FREE)
+      i++;
+    pma_flush(t, pma_chunk_at(h, s), (i - s) * PMA_CHUNK);
+  }
+}

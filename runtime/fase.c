@@ -1,0 +1,270 @@
+/*
+ * fase.c -- per-thread state, FASE depth, commit, log slots and statistics
+ *
+ * A thread's FASE runs from depth 0 -> 1 to 1 -> 0 (design.md section 1).
+ * Entering costs one increment: the log cursor is set up lazily by the first
+ * store that needs a record, so a FASE that writes nothing to the heap costs
+ * no fence and no slot.  Commit follows design.md section 3.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pma_thread *reg_head;    /* registered threads */
+static struct pma_stats retired_stats; /* counters of threads that exited */
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *arg);
+
+/* after_fork_child -- the forking thread's cached tid belongs to the parent */
+static void after_fork_child(void) { pma_tls.tid = 0; }
+
+/* make_key -- process-wide setup done once */
+static void make_key(void) {
+  if (pthread_key_create(&exit_key, thread_exit))
+    pma_fatal("pthread_key_create failed: cannot track thread exit for log slots");
+  pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+/* slot_release -- give the thread's log slot back (volatile bitmap only) */
+static void slot_release(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  if (t->slot >= 0 && h && t->epoch == pma_rt.epoch)
+    atomic_fetch_and(&h->slot_bits[t->slot / 64], ~(1ull << (t->slot % 64)));
+  t->slot = -1;
+}
+
+/* pma_thread_prepare -- register t and bind it to the open heap (cold path) */
+void pma_thread_prepare(struct pma_thread *t) {
+  if (!t->registered) {
+    pthread_once(&key_once, make_key);
+    if (!t->filter)
+      t->filter = calloc(PMA_FILTER_CAP, sizeof *t->filter);
+    if (!t->dirty)
+      t->dirty = malloc(PMA_DIRTY_CAP * sizeof *t->dirty);
+    if (!t->filter || !t->dirty)
+      pma_fatal("out of memory for the per-thread log state (%zu bytes)",
+                PMA_FILTER_CAP * sizeof *t->filter + PMA_DIRTY_CAP * sizeof *t->dirty);
+    t->fgen = 1;
+    t->fcount = 0;
+    if (!t->tid)
+      t->tid = gettid();
+    pthread_mutex_lock(&reg_lock);
+    t->prev = NULL;
+    t->next = reg_head;
+    if (reg_head)
+      reg_head->prev = t;
+    reg_head = t;
+    pthread_mutex_unlock(&reg_lock);
+    pthread_setspecific(exit_key, t);
+    t->registered = 1;
+  }
+  if (t->epoch != pma_rt.epoch) {
+    /* The heap was closed or (re)opened since this thread last used it: its
+     * slot, log cursor and dirty ranges refer to a mapping that is gone. */
+    t->slot = -1;
+    t->logging = 0;
+    t->wrote = 0;
+    t->ndirty = 0;
+    t->ndfrees = 0;
+    if (++t->fgen == 0) {
+      memset(t->filter, 0, PMA_FILTER_CAP * sizeof *t->filter);
+      t->fgen = 1;
+    }
+    t->fcount = 0;
+    t->nbig = 0;
+    t->epoch = pma_rt.epoch;
+  }
+}
+
+/* slot_claim -- take a free log slot from the volatile bitmap, -1 if none */
+static int slot_claim(struct pma_heap *h) {
+  for (unsigned i = 0; i < PMA_NSLOTS / 64; i++) {
+    uint64_t v = atomic_load(&h->slot_bits[i]);
+    while (~v) {
+      int b = __builtin_ctzll(~v);
+      if (atomic_compare_exchange_weak(&h->slot_bits[i], &v, v | (1ull << b)))
+        return (int)(i * 64 + (unsigned)b);
+    }
+  }
+  return -1;
+}
+
+/* pma_fase_open_log -- first record of a FASE: slot, seq, cursor at chunk start */
+void pma_fase_open_log(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  pma_thread_ready(t);
+  if (t->slot < 0) {
+    t->slot = slot_claim(h);
+    if (t->slot < 0)
+      pma_fatal("more than %u threads are inside FASEs at once: the heap has %u log slots",
+                PMA_NSLOTS, PMA_NSLOTS);
+    h->slots[t->slot].owner_tid = (uint64_t)t->tid; /* diagnostic; flushed with the slot */
+  }
+  struct pma_slot *sl = &h->slots[t->slot];
+  t->seq = sl->retired_seq + 1;
+  char *c;
+  if (!sl->first_chunk) {
+    c = pma_log_new_chunk(t, &sl->first_chunk);
+  } else {
+    c = pma_ptr(sl->first_chunk);
+    if (unlikely(memcmp(c, PMA_LOGCK_MAGIC, 8)))
+      pma_fatal("log slot %d is broken: first chunk at heap offset %#llx has no "
+                "\"" PMA_LOGCK_MAGIC "\" magic",
+                t->slot, (unsigned long long)sl->first_chunk);
+  }
+  t->chunk = c;
+  t->pos = sizeof(struct pma_chunk_hdr);
+  t->logging = 1;
+}
+
+/* pma_fase_enter -- one more lock or pma_begin */
+void pma_fase_enter(struct pma_thread *t) { t->depth++; }
+
+/* pma_fase_commit -- make the FASE durable and retire it (design.md section 3);
+ * the caller releases the locks afterwards */
+void pma_fase_commit(struct pma_thread *t) {
+  if (unlikely(!pma_rt.size)) { /* no heap open: nothing can have been logged */
+    t->ndfrees = 0;
+    return;
+  }
+  pma_thread_ready(t);
+  /* 1. deferred frees: logged stores of this FASE (1 -> 2, 0x41 -> 0x43) */
+  if (t->ndfrees)
+    pma_alloc_commit_frees(t);
+  /* 2. flush every line the FASE (and earlier non-FASE stores) wrote, fence */
+  if (pma_rt.durable) {
+    int any = t->ndirty != 0;
+    pma_dirty_flush(t);
+    if (any || t->wrote)
+      pma_fence(t);
+  }
+  /* 3. retire: the FASE is committed once retired_seq = seq is durable */
+  if (t->wrote) {
+    struct pma_slot *sl = &pma_rt.heap->slots[t->slot];
+    sl->retired_seq = t->seq;
+    pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
+  }
+  /* frees take effect only now: no rollback can resurrect the blocks */
+  if (t->ndfrees)
+    pma_alloc_finish_frees(t);
+  pma_log_fase_done(t);
+  PMA_STAT(t, fases, 1);
+}
+
+/* pma_fase_leave -- one lock or pma_end fewer; commit at the outermost */
+void pma_fase_leave(struct pma_thread *t) {
+  if (t->depth > 1) {
+    t->depth--;
+    return;
+  }
+  pma_fase_commit(t);
+  pma_locks_release_deferred(t);
+  t->depth = 0;
+}
+
+/* pma_begin -- explicit FASE; nests with lock-delimited FASEs */
+PMA_EXPORT void pma_begin(void) { pma_fase_enter(pma_self()); }
+
+/* pma_end -- end of pma_begin; aborts when there is nothing to end */
+PMA_EXPORT void pma_end(void) {
+  struct pma_thread *t = pma_self();
+  if (unlikely(t->depth == 0))
+    pma_fatal("pma_end() called outside any FASE (no matching pma_begin or lock)");
+  pma_fase_leave(t);
+}
+
+/* pma_in_fase -- nonzero when the calling thread is inside a FASE */
+PMA_EXPORT int pma_in_fase(void) { return pma_self()->depth > 0; }
+
+/* stats_add -- out += in, reading in with relaxed loads */
+static void stats_add(struct pma_stats *out, struct pma_stats *in) {
+  uint64_t *o = (uint64_t *)out, *i = (uint64_t *)in;
+  for (size_t k = 0; k < sizeof *out / sizeof(uint64_t); k++)
+    o[k] += __atomic_load_n(&i[k], __ATOMIC_RELAXED);
+}
+
+/* thread_exit -- key destructor: end a dangling FASE, flush, free the slot */
+static void thread_exit(void *arg) {
+  struct pma_thread *t = arg;
+  if (pma_rt.size && t->epoch == pma_rt.epoch) {
+    if (t->depth) {
+      fprintf(stderr, "pmatomic: thread %d exited inside a FASE (depth %u); committing it\n",
+              (int)t->tid, t->depth);
+      t->depth = 1;
+      pma_fase_leave(t);
+    }
+    if (pma_rt.durable && t->ndirty) {
+      pma_dirty_flush(t);
+      pma_fence(t);
+    }
+    slot_release(t);
+  }
+  pthread_mutex_lock(&reg_lock);
+  stats_add(&retired_stats, &t->stats);
+  if (t->prev)
+    t->prev->next = t->next;
+  else
+    reg_head = t->next;
+  if (t->next)
+    t->next->prev = t->prev;
+  pthread_mutex_unlock(&reg_lock);
+  memset(&t->stats, 0, sizeof t->stats);
+  free(t->filter);
+  free(t->dirty);
+  free(t->dlocks);
+  free(t->dfrees);
+  t->filter = NULL;
+  t->dirty = NULL;
+  t->dlocks = NULL;
+  t->dfrees = NULL;
+  t->cap_dlocks = t->cap_dfrees = 0;
+  t->ndlocks = t->ndfrees = t->ndirty = 0;
+  t->registered = 0;
+}
+
+/* pma_threads_in_fase -- how many other registered threads are in a FASE */
+int pma_threads_in_fase(void) {
+  int n = 0;
+  struct pma_thread *self = pma_self();
+  pthread_mutex_lock(&reg_lock);
+  for (struct pma_thread *t = reg_head; t; t = t->next)
+    if (t != self && __atomic_load_n(&t->depth, __ATOMIC_RELAXED))
+      n++;
+  pthread_mutex_unlock(&reg_lock);
+  return n;
+}
+
+/* pma_stats_reset -- counters start from zero at each open */
+void pma_stats_reset(void) {
+  pthread_mutex_lock(&reg_lock);
+  memset(&retired_stats, 0, sizeof retired_stats);
+  for (struct pma_thread *t = reg_head; t; t = t->next) {
+    uint64_t *c = (uint64_t *)&t->stats;
+    for (size_t k = 0; k < sizeof t->stats / sizeof(uint64_t); k++)
+      __atomic_store_n(&c[k], 0, __ATOMIC_RELAXED);
+  }
+  pthread_mutex_unlock(&reg_lock);
+  if (!pma_self()->registered)
+    memset(&pma_self()->stats, 0, sizeof pma_self()->stats);
+}
+
+/* pma_get_stats -- counters summed over all threads, live and exited */
+PMA_EXPORT void pma_get_stats(struct pma_stats *out) {
+  if (!out)
+    return;
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&reg_lock);
+  stats_add(out, &retired_stats);
+  for (struct pma_thread *t = reg_head; t; t = t->next)
+    stats_add(out, &t->stats);
+  pthread_mutex_unlock(&reg_lock);
+}

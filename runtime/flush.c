@@ -1,0 +1,58 @@
+/*
+ * flush.c -- the flush layer: one function-pointer table chosen at open
+ *
+ * Every cache flush, fence and non-temporal copy of the commit protocol goes
+ * through pma_rt.ops, so the crash simulator (PMA_MODE=sim, a later issue)
+ * can stand behind the same table and see exactly what the protocol asks for.
+ *
+ *   process  no-ops: a process crash keeps every executed store (page cache)
+ *   pmem     libpmem: pmem_flush (clwb > clflushopt > clflush, chosen by
+ *            libpmem from CPUID), pmem_drain (sfence), pmem_memcpy with
+ *            PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN
+ *   sim      for now the pmem table
+ */
+#include <libpmem.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* noop_flush -- process mode: stores reach the page cache in program order */
+static void noop_flush(const void *addr, size_t len) {
+  (void)addr;
+  (void)len;
+}
+
+/* noop_fence -- process mode: only keep the compiler from reordering */
+static void noop_fence(void) { atomic_signal_fence(memory_order_seq_cst); }
+
+/* plain_memcpy -- process mode: an ordinary copy */
+static void plain_memcpy(void *dst, const void *src, size_t len) { memcpy(dst, src, len); }
+
+/* libpmem_flush -- write back the lines of [addr, addr+len) */
+static void libpmem_flush(const void *addr, size_t len) { pmem_flush(addr, len); }
+
+/* libpmem_fence -- wait for earlier flushes and non-temporal stores */
+static void libpmem_fence(void) { pmem_drain(); }
+
+/* libpmem_memcpy_nt -- non-temporal copy; flushed, not yet fenced */
+static void libpmem_memcpy_nt(void *dst, const void *src, size_t len) {
+  pmem_memcpy(dst, src, len, PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN);
+}
+
+static const struct pma_flush_ops process_ops = {noop_flush, noop_fence, plain_memcpy};
+static const struct pma_flush_ops pmem_ops = {libpmem_flush, libpmem_fence, libpmem_memcpy_nt};
+
+/* pma_flush_select -- install the table for mode (called once per open) */
+void pma_flush_select(enum pma_mode mode) {
+  switch (mode) {
+  case PMA_MODE_PMEM:
+  case PMA_MODE_SIM: /* the simulator will get its own table */
+    pma_rt.ops = pmem_ops;
+    pma_rt.durable = 1;
+    break;
+  default:
+    pma_rt.ops = process_ops;
+    pma_rt.durable = 0;
+    break;
+  }
+}

@@ -1,0 +1,250 @@
+/*
+ * heap.c -- the public open/close/sync API: ties region, recovery, allocator,
+ * flush layer and environment together
+ *
+ * One heap per process: the store hooks compare against a single global
+ * range (pma_rt), which is what keeps their fast path to one compare.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct pma_rt pma_rt;
+
+/* open/close are rare and must not interleave */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* pma_mode_name -- "process", "pmem", "sim" ("default" before resolution) */
+PMA_EXPORT const char *pma_mode_name(enum pma_mode m) {
+  switch (m) {
+  case PMA_MODE_DEFAULT:
+    return "default";
+  case PMA_MODE_PROCESS:
+    return "process";
+  case PMA_MODE_PMEM:
+    return "pmem";
+  case PMA_MODE_SIM:
+    return "sim";
+  }
+  return "unknown";
+}
+
+/* print_stats -- PMA_STATS output */
+static void print_stats(FILE *f) {
+  struct pma_stats s;
+  pma_get_stats(&s);
+  fprintf(f,
+          "pmatomic stats: fases %llu, log_records %llu, log_bytes %llu, filtered_stores %llu, "
+          "flushes %llu, fences %llu, nt_bytes %llu\n",
+          (unsigned long long)s.fases, (unsigned long long)s.log_records,
+          (unsigned long long)s.log_bytes, (unsigned long long)s.filtered_stores,
+          (unsigned long long)s.flushes, (unsigned long long)s.fences,
+          (unsigned long long)s.nt_bytes);
+}
+
+/* heap_free -- release a heap object that never became (or no longer is) open */
+static void heap_free(struct pma_heap *h) {
+  pma_alloc_close(h);
+  pma_region_close(h);
+  free(h->path);
+  free(h);
+}
+
+/* pma_open_ex -- pma_open with explicit options (opts may be NULL) */
+PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma_open_opts *opts) {
+  static const struct pma_open_opts none;
+  if (!opts)
+    opts = &none;
+  if (!path || !*path) {
+    pma_err("pma_open: no path given");
+    return NULL;
+  }
+  if (opts->mode > PMA_MODE_SIM) {
+    pma_err("pma_open: mode %d is not a pma_mode (expected 0..3)", (int)opts->mode);
+    return NULL;
+  }
+  if ((opts->flags & PMA_OPEN_NOCREATE) && (opts->flags & PMA_OPEN_CREATE_ONLY)) {
+    pma_err("pma_open: PMA_OPEN_NOCREATE and PMA_OPEN_CREATE_ONLY exclude each other");
+    return NULL;
+  }
+  if (opts->flags & ~(PMA_OPEN_NOCREATE | PMA_OPEN_CREATE_ONLY)) {
+    pma_err("pma_open: unknown flags %#x", opts->flags & ~(PMA_OPEN_NOCREATE | PMA_OPEN_CREATE_ONLY));
+    return NULL;
+  }
+  if (opts->base & (PMA_CHUNK - 1)) {
+    pma_err("pma_open: base %#lx is not 64 KiB aligned", (unsigned long)opts->base);
+    return NULL;
+  }
+
+  pthread_mutex_lock(&open_lock);
+  if (pma_rt.heap) {
+    pma_err("pma_open(%s): a heap is already open in this process (%s); pmatomic supports one "
+            "open heap per process",
+            path, pma_rt.heap->path);
+    pthread_mutex_unlock(&open_lock);
+    return NULL;
+  }
+  struct pma_heap *h = calloc(1, sizeof *h);
+  if (!h || !(h->path = strdup(path))) {
+    free(h);
+    pma_err("pma_open: out of memory");
+    pthread_mutex_unlock(&open_lock);
+    return NULL;
+  }
+  h->fd = -1;
+  if (pma_env_load(&h->env))
+    goto fail;
+  enum pma_mode mode = h->env.mode_set ? h->env.mode : opts->mode;
+  uintptr_t base = h->env.base_set ? h->env.base : opts->base ? opts->base : PMA_DEFAULT_BASE;
+  if (pma_region_open(h, path, size, base, opts->flags))
+    goto fail;
+  if (mode == PMA_MODE_DEFAULT)
+    mode = h->media_pmem ? PMA_MODE_PMEM : PMA_MODE_PROCESS;
+  h->mode = mode;
+
+  /* Hooks stay off (size 0) until recovery and the allocator are done. */
+  pma_flush_select(mode);
+  pma_rt.nt_threshold = h->env.nt_threshold;
+  pma_rt.base = (uintptr_t)h->base;
+  pma_rt.epoch++;
+  h->rec.was_clean = h->hdr->d.clean == 1;
+  if (pma_recover(h) || pma_alloc_open(h))
+    goto fail;
+  pma_locks_open();
+  struct pma_thread *t = pma_self();
+  h->hdr->d.clean = 0;
+  h->hdr->d.open_count++;
+  pma_persist_now(t, &h->hdr->d, 4 * sizeof(uint64_t));
+  pma_stats_reset();
+  pma_rt.heap = h;
+  __atomic_store_n(&pma_rt.size, (uintptr_t)h->size, __ATOMIC_RELEASE);
+
+  if (h->env.verbose)
+    fprintf(stderr,
+            "pmatomic: opened %s (%s mode, %zu bytes at %p, %s%s): rolled back %llu FASEs "
+            "(%llu records, %llu bytes) from %llu thread logs\n",
+            path, pma_mode_name(mode), h->size, (void *)h->base,
+            h->rec.created ? "created" : h->rec.was_clean ? "closed cleanly" : "not closed cleanly",
+            h->media_pmem ? ", persistent memory" : "",
+            (unsigned long long)h->rec.fases_rolled_back,
+            (unsigned long long)h->rec.records_applied, (unsigned long long)h->rec.bytes_restored,
+            (unsigned long long)h->rec.threads_recovered);
+  pthread_mutex_unlock(&open_lock);
+  pma_err_clear();
+  return h;
+
+fail:
+  heap_free(h);
+  pthread_mutex_unlock(&open_lock);
+  return NULL;
+}
+
+/* pma_open -- create the heap file if absent (size bytes), else map it and recover */
+PMA_EXPORT pma_heap *pma_open(const char *path, size_t size) {
+  return pma_open_ex(path, size, NULL);
+}
+
+/* pma_close -- make everything durable, mark the heap clean, unmap; 0 or -errno */
+PMA_EXPORT int pma_close(pma_heap *h) {
+  pthread_mutex_lock(&open_lock);
+  if (!h || h != pma_rt.heap) {
+    pma_err("pma_close: %p is not the open heap", (void *)h);
+    pthread_mutex_unlock(&open_lock);
+    return -EINVAL;
+  }
+  struct pma_thread *t = pma_self();
+  if (t->depth) {
+    pma_err("pma_close: the calling thread is inside a FASE (depth %u); end it first", t->depth);
+    pthread_mutex_unlock(&open_lock);
+    return -EBUSY;
+  }
+  int others = pma_threads_in_fase();
+  if (others) {
+    pma_err("pma_close: %d other thread(s) are inside a FASE", others);
+    pthread_mutex_unlock(&open_lock);
+    return -EBUSY;
+  }
+  if (h->env.stats)
+    print_stats(stderr);
+
+  int rc = 0;
+  pma_thread_ready(t);
+  if (pma_rt.durable) {
+    t->ndirty = 0; /* the whole used heap is flushed below */
+    pma_alloc_persist_used(t, h);
+    pma_fence(t);
+  }
+  if (!h->media_pmem)
+    rc = pma_region_sync(h, h->base, h->size);
+  h->hdr->d.clean = 1;
+  pma_persist_now(t, &h->hdr->d.clean, sizeof h->hdr->d.clean);
+  if (!h->media_pmem && !rc)
+    rc = pma_region_sync(h, &h->hdr->d, sizeof h->hdr->d);
+
+  __atomic_store_n(&pma_rt.size, 0, __ATOMIC_RELEASE);
+  pma_rt.heap = NULL;
+  pma_rt.epoch++;
+  pma_locks_close();
+  heap_free(h);
+  pthread_mutex_unlock(&open_lock);
+  return rc;
+}
+
+/* pma_sync -- make every store of the calling thread durable now */
+PMA_EXPORT void pma_sync(void) {
+  struct pma_heap *h = pma_rt.heap;
+  if (!h)
+    return;
+  struct pma_thread *t = pma_self();
+  pma_thread_ready(t);
+  if (pma_rt.durable && t->ndirty) {
+    pma_dirty_flush(t);
+    pma_fence(t);
+  }
+  if (!h->media_pmem)
+    pma_region_sync(h, h->base, h->size);
+}
+
+/* pma_persist -- make [addr, addr+len) durable now */
+PMA_EXPORT void pma_persist(const void *addr, size_t len) {
+  struct pma_heap *h = pma_rt.heap;
+  if (!h || !len)
+    return;
+  uintptr_t s = (uintptr_t)addr, e = s + len, b = (uintptr_t)h->base;
+  if (e < s)
+    e = UINTPTR_MAX;
+  if (s < b)
+    s = b;
+  if (e > b + h->size)
+    e = b + h->size;
+  if (s >= e)
+    return;
+  struct pma_thread *t = pma_self();
+  pma_persist_now(t, (void *)s, e - s);
+  if (!h->media_pmem)
+    pma_region_sync(h, (void *)s, e - s);
+}
+
+/* pma_is_heap -- nonzero if [addr, addr+len) lies inside the open heap */
+PMA_EXPORT int pma_is_heap(const void *addr, size_t len) {
+  uintptr_t a = (uintptr_t)addr, b = pma_rt.base, size = pma_rt.size;
+  return a - b < size && len <= size - (a - b);
+}
+
+/* pma_heap_current -- the heap open in this process, or NULL */
+PMA_EXPORT pma_heap *pma_heap_current(void) { return pma_rt.heap; }
+
+/* pma_recovery -- what the last pma_open of h found */
+PMA_EXPORT const struct pma_recovery_info *pma_recovery(const pma_heap *h) {
+  static const struct pma_recovery_info none;
+  return h ? &h->rec : &none;
+}
+
+/* pma_mode_of -- the durability mode in effect */
+PMA_EXPORT enum pma_mode pma_mode_of(const pma_heap *h) {
+  return h ? h->mode : PMA_MODE_DEFAULT;
+}

@@ -1,0 +1,399 @@
+/*
+ * internal.h -- shared definitions of the pmatomic runtime (libpmatomic_rt)
+ *
+ * The on-media structs here ARE the heap file format of docs/design.md
+ * (format version 1, sections 2 and 5); the _Static_asserts pin every offset
+ * the document lists, so the code and the document cannot drift apart
+ * silently.  Volatile (per-process) state follows them.
+ */
+#ifndef PMA_INTERNAL_H
+#define PMA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "pmatomic.h"
+
+#define PMA_EXPORT __attribute__((visibility("default")))
+#define PMA_HIDDEN __attribute__((visibility("hidden")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define PMA_NOINLINE __attribute__((noinline))
+#define PMA_COLD __attribute__((cold, noinline))
+
+/* ------------------------------------------------------------------------ */
+/* Heap file format, version 1 (docs/design.md section 5)                   */
+/* ------------------------------------------------------------------------ */
+
+#define PMA_MAGIC "PMATOMIC"
+#define PMA_HDR_SIZE 4096u
+#define PMA_DYN_OFF 256u
+#define PMA_SLOT_OFF 4096u
+#define PMA_NSLOTS 256u
+#define PMA_SLOT_SIZE 256u
+#define PMA_MAP_OFF (PMA_SLOT_OFF + PMA_NSLOTS * PMA_SLOT_SIZE)
+#define PMA_CHUNK 65536u
+#define PMA_MIN_CHUNKS 4u  /* a new heap must hold at least this many data chunks */
+#define PMA_MAX_HEAP (1ull << 46) /* heap offsets are 48 bits in records; keep margin */
+#define PMA_DEFAULT_BASE ((uintptr_t)0x300000000000ull)
+#define PMA_LINE 64u
+
+/* Static header: offset 0, written once at creation, checksummed. */
+struct pma_hdr_static {
+  char magic[8];
+  uint32_t version;
+  uint32_t hdr_size;
+  uint64_t heap_size;
+  uint64_t base;
+  uint8_t uuid[16];
+  uint64_t chunk_size;
+  uint64_t nchunks;
+  uint64_t slot_off;
+  uint32_t nslots;
+  uint32_t slot_size;
+  uint64_t map_off;
+  uint64_t data_off;
+  uint64_t ctime;
+  uint8_t reserved[144];
+  uint64_t checksum; /* of bytes 0..247 */
+};
+_Static_assert(offsetof(struct pma_hdr_static, version) == 8, "format v1: version");
+_Static_assert(offsetof(struct pma_hdr_static, hdr_size) == 12, "format v1: hdr_size");
+_Static_assert(offsetof(struct pma_hdr_static, heap_size) == 16, "format v1: heap_size");
+_Static_assert(offsetof(struct pma_hdr_static, base) == 24, "format v1: base");
+_Static_assert(offsetof(struct pma_hdr_static, uuid) == 32, "format v1: uuid");
+_Static_assert(offsetof(struct pma_hdr_static, chunk_size) == 48, "format v1: chunk_size");
+_Static_assert(offsetof(struct pma_hdr_static, nchunks) == 56, "format v1: nchunks");
+_Static_assert(offsetof(struct pma_hdr_static, slot_off) == 64, "format v1: slot_off");
+_Static_assert(offsetof(struct pma_hdr_static, nslots) == 72, "format v1: nslots");
+_Static_assert(offsetof(struct pma_hdr_static, slot_size) == 76, "format v1: slot_size");
+_Static_assert(offsetof(struct pma_hdr_static, map_off) == 80, "format v1: map_off");
+_Static_assert(offsetof(struct pma_hdr_static, data_off) == 88, "format v1: data_off");
+_Static_assert(offsetof(struct pma_hdr_static, ctime) == 96, "format v1: ctime");
+_Static_assert(offsetof(struct pma_hdr_static, reserved) == 104, "format v1: reserved");
+_Static_assert(offsetof(struct pma_hdr_static, checksum) == 248, "format v1: checksum");
+_Static_assert(sizeof(struct pma_hdr_static) == 256, "format v1: static header");
+
+/* Dynamic header: offset 256, its own XPLine, updated at run time. */
+struct pma_hdr_dyn {
+  uint64_t clean;      /* 1 after pma_close, 0 while open */
+  uint64_t root_off;   /* changed only inside a FASE (logged) */
+  uint64_t root_size;  /* changed only inside a FASE (logged) */
+  uint64_t open_count;
+  uint8_t reserved[224];
+};
+_Static_assert(offsetof(struct pma_hdr_dyn, root_off) == 264 - 256, "format v1: root_off");
+_Static_assert(offsetof(struct pma_hdr_dyn, root_size) == 272 - 256, "format v1: root_size");
+_Static_assert(offsetof(struct pma_hdr_dyn, open_count) == 280 - 256, "format v1: open_count");
+_Static_assert(sizeof(struct pma_hdr_dyn) == 256, "format v1: dynamic header");
+
+struct pma_header {
+  struct pma_hdr_static s;
+  struct pma_hdr_dyn d;
+  uint8_t pad[PMA_HDR_SIZE - 512];
+};
+_Static_assert(offsetof(struct pma_header, d) == PMA_DYN_OFF, "format v1: dynamic header offset");
+_Static_assert(sizeof(struct pma_header) == PMA_HDR_SIZE, "format v1: header size");
+
+/* Log slot: 256 bytes, one XPLine (design.md section 2). */
+struct pma_slot {
+  uint64_t retired_seq; /* last FASE of this slot committed or rolled back */
+  uint64_t first_chunk; /* heap offset of the first log chunk, 0 = none */
+  uint64_t owner_tid;   /* diagnostic only */
+  uint8_t reserved[232];
+};
+_Static_assert(offsetof(struct pma_slot, first_chunk) == 8, "format v1: slot first_chunk");
+_Static_assert(offsetof(struct pma_slot, owner_tid) == 16, "format v1: slot owner_tid");
+_Static_assert(sizeof(struct pma_slot) == PMA_SLOT_SIZE, "format v1: slot size");
+
+/* Log chunk header; records follow at offset 16. */
+#define PMA_LOGCK_MAGIC "PMALOGCK"
+struct pma_chunk_hdr {
+  char magic[8];
+  uint64_t next; /* heap offset of the next chunk in the chain, 0 = none */
+};
+_Static_assert(sizeof(struct pma_chunk_hdr) == 16, "format v1: log chunk header");
+
+/* Undo record header; len old bytes follow, zero-padded to 8. */
+struct pma_rec {
+  uint64_t hdr;   /* bits 0..47 heap offset, 48..61 length, 62..63 kind */
+  uint64_t check; /* checksum keyed with the FASE's seq (not stored) */
+};
+_Static_assert(sizeof(struct pma_rec) == 16, "format v1: record header");
+#define PMA_REC_DATA 0ull
+#define PMA_REC_JUMP 1ull
+#define PMA_REC_OFF_MASK ((1ull << 48) - 1)
+#define PMA_REC_MAXLEN 16383u
+#define PMA_REC_PIECE 16376u /* largest piece we write: PMA_REC_MAXLEN rounded down to 8 */
+#define PMA_REC_LIMIT (PMA_CHUNK - 16u) /* records end here; the last 16 bytes hold a JUMP */
+#define PMA_REC_HDR(off, len, kind) \
+  ((uint64_t)(off) | ((uint64_t)(len) << 48) | ((uint64_t)(kind) << 62))
+#define PMA_REC_KIND(h) ((h) >> 62)
+#define PMA_REC_LEN(h) (((h) >> 48) & 0x3fffu)
+#define PMA_REC_OFFSET(h) ((h) & PMA_REC_OFF_MASK)
+
+/* Chunk map byte values (design.md section 6). */
+#define PMA_MAP_FREE 0x00
+#define PMA_MAP_RUN_MAX 0x3f  /* 0x01..0x3f: small run of class value-1 */
+#define PMA_MAP_LOG 0x40
+#define PMA_MAP_LARGE 0x41
+#define PMA_MAP_LARGE_NEXT 0x42
+#define PMA_MAP_LARGE_FREEING 0x43
+/* Block map byte values of a small run. */
+#define PMA_BLK_FREE 0
+#define PMA_BLK_USED 1
+#define PMA_BLK_FREEING 2
+
+#define PMA_NCLASSES 32
+#define PMA_SMALL_MAX 8192u
+
+/* ------------------------------------------------------------------------ */
+/* Checksums                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define PMA_P1 0x9E3779B185EBCA87ull
+#define PMA_P2 0xC2B2AE3D27D4EB4Full
+
+/* pma_mix -- final avalanche of a 64-bit hash state (murmur3 fmix64) */
+static inline uint64_t pma_mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+/* pma_round -- absorb one 64-bit word into a hash state */
+static inline uint64_t pma_round(uint64_t h, uint64_t w) {
+  h += w * PMA_P2;
+  h = (h << 31) | (h >> 33);
+  return h * PMA_P1;
+}
+
+/* hash the bytes [p, p+len), zero-padded to a multiple of 8, into state h */
+uint64_t pma_hash_bytes(uint64_t h, const void *p, size_t len) PMA_HIDDEN;
+/* checksum of a record: keyed with seq, covers hdr and the padded data */
+uint64_t pma_rec_check(uint64_t seq, uint64_t hdr, const void *data, size_t len) PMA_HIDDEN;
+/* checksum of the static header bytes 0..247 */
+uint64_t pma_hdr_checksum(const struct pma_hdr_static *s) PMA_HIDDEN;
+
+/* ------------------------------------------------------------------------ */
+/* Volatile state                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The flush layer: chosen once at open by mode; every flush and fence of the
+ * protocol goes through it so the crash simulator can stand behind it. */
+struct pma_flush_ops {
+  void (*flush)(const void *addr, size_t len);        /* write back lines, no ordering */
+  void (*fence)(void);                                /* order/complete earlier flushes */
+  void (*memcpy_nt)(void *dst, const void *src, size_t len); /* copy + flush, no fence */
+};
+
+/* Environment (env.c): parsed once per pma_open. */
+struct pma_env {
+  int mode_set;
+  enum pma_mode mode;
+  int base_set;
+  uintptr_t base;
+  size_t nt_threshold;
+  int verbose;
+  int stats;
+};
+
+struct pma_alloc; /* alloc.c */
+
+/* The open heap (one per process). */
+struct pma_heap {
+  char *path;
+  int fd;
+  char *base;
+  size_t size;
+  enum pma_mode mode;
+  int media_pmem;          /* mapping is real persistent memory (MAP_SYNC / pmem_is_pmem) */
+  struct pma_header *hdr;
+  struct pma_slot *slots;
+  uint8_t *map;            /* chunk map */
+  char *data;              /* first data chunk */
+  uint64_t nchunks;
+  uint64_t data_off;
+  struct pma_recovery_info rec;
+  struct pma_env env;
+  struct pma_alloc *alloc;
+  _Atomic uint64_t slot_bits[PMA_NSLOTS / 64]; /* claimed log slots */
+};
+
+/* Hot globals read by the store hooks: [base, base+size) is the heap; size 0
+ * when no heap is open. */
+struct pma_rt {
+  uintptr_t base;
+  uintptr_t size;
+  int durable;             /* mode is pmem or sim: flushes and fences are real */
+  uint32_t epoch;          /* bumped at every open and close */
+  size_t nt_threshold;
+  struct pma_heap *heap;
+  struct pma_flush_ops ops;
+};
+extern struct pma_rt pma_rt PMA_HIDDEN;
+
+/* Filter entry: 8-byte word of the heap -> mask of its bytes already logged in
+ * the current FASE.  Valid only when gen equals the thread's current gen. */
+struct pma_fent {
+  uint64_t word;
+  uint32_t gen;
+  uint32_t mask;
+};
+#define PMA_FILTER_BITS 12
+#define PMA_FILTER_CAP (1u << PMA_FILTER_BITS)
+#define PMA_FILTER_FULL (PMA_FILTER_CAP / 2) /* stop inserting beyond this load */
+#define PMA_FILTER_MAXLEN 64u /* longer ranges bypass the word filter... */
+#define PMA_BIG_CACHE 4u      /* ...and are checked against the last few long ranges logged */
+
+/* Dirty range: [start, end) in cache lines, absolute addresses. */
+struct pma_range {
+  uintptr_t start, end;
+};
+#define PMA_DIRTY_CAP 1024u
+
+/* Per-thread state.  Lives in static TLS so the hooks reach it with one
+ * instruction; the large tables are allocated on the thread's first use. */
+struct pma_thread {
+  unsigned depth;          /* held locks + pma_begin nesting */
+  uint32_t epoch;          /* pma_rt.epoch this state is bound to */
+  int registered;
+  int logging;             /* the current FASE has a log cursor (seq valid) */
+  int wrote;               /* records written in the current FASE */
+  int slot;                /* claimed log slot, -1 = none */
+  uint64_t seq;            /* seq of the current FASE = retired + 1 */
+  char *chunk;             /* current log chunk */
+  uint32_t pos;            /* next record position in chunk */
+  uint32_t fgen;           /* filter generation of the current FASE */
+  uint32_t fcount;         /* filter entries inserted in this generation */
+  uint32_t ndirty;
+  uint32_t nbig;           /* long ranges logged in this generation (ring of PMA_BIG_CACHE) */
+  struct pma_range big[PMA_BIG_CACHE]; /* heap offsets [start, end) */
+  struct pma_fent *filter;
+  struct pma_range *dirty;
+  void **dlocks;           /* deferred releases */
+  uint32_t ndlocks, cap_dlocks;
+  uintptr_t *dfrees;       /* deferred frees (absolute addresses) */
+  uint32_t ndfrees, cap_dfrees;
+  pid_t tid;
+  struct pma_stats stats;
+  struct pma_thread *next, *prev; /* registry */
+};
+
+extern __thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) PMA_HIDDEN;
+
+/* pma_self -- the calling thread's state */
+static inline struct pma_thread *pma_self(void) { return &pma_tls; }
+
+/* PMA_STAT -- bump a per-thread counter; relaxed so pma_get_stats may read it */
+#define PMA_STAT(t, field, n) \
+  __atomic_store_n(&(t)->stats.field, (t)->stats.field + (n), __ATOMIC_RELAXED)
+
+/* pma_flush -- flush [addr, addr+len) through the flush table (counted) */
+static inline void pma_flush(struct pma_thread *t, const void *addr, size_t len) {
+  if (!pma_rt.durable || len == 0)
+    return;
+  uintptr_t s = (uintptr_t)addr & ~(uintptr_t)(PMA_LINE - 1);
+  uintptr_t e = ((uintptr_t)addr + len + PMA_LINE - 1) & ~(uintptr_t)(PMA_LINE - 1);
+  PMA_STAT(t, flushes, (e - s) / PMA_LINE);
+  pma_rt.ops.flush(addr, len);
+}
+
+/* pma_fence -- store fence through the flush table (counted) */
+static inline void pma_fence(struct pma_thread *t) {
+  if (!pma_rt.durable)
+    return;
+  PMA_STAT(t, fences, 1);
+  pma_rt.ops.fence();
+}
+
+/* pma_persist_now -- flush + fence */
+static inline void pma_persist_now(struct pma_thread *t, const void *addr, size_t len) {
+  pma_flush(t, addr, len);
+  pma_fence(t);
+}
+
+/* pma_off -- heap offset of an address inside the heap */
+static inline uint64_t pma_off(const void *p) { return (uintptr_t)p - pma_rt.base; }
+/* pma_ptr -- address of a heap offset */
+static inline void *pma_ptr(uint64_t off) { return (void *)(pma_rt.base + off); }
+
+/* ------------------------------------------------------------------------ */
+/* Module interfaces                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* errormsg.c */
+void pma_err(const char *fmt, ...) __attribute__((format(printf, 1, 2))) PMA_HIDDEN;
+void pma_err_clear(void) PMA_HIDDEN;
+_Noreturn void pma_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2))) PMA_HIDDEN;
+
+/* env.c */
+int pma_env_load(struct pma_env *env) PMA_HIDDEN;
+
+/* flush.c */
+void pma_flush_select(enum pma_mode mode) PMA_HIDDEN;
+
+/* region.c */
+struct pma_geometry {
+  uint64_t nchunks, map_off, data_off;
+};
+int pma_geometry(size_t size, struct pma_geometry *g) PMA_HIDDEN;
+int pma_region_open(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
+                    unsigned flags) PMA_HIDDEN;
+void pma_region_close(struct pma_heap *h) PMA_HIDDEN;
+int pma_region_sync(struct pma_heap *h, const void *addr, size_t len) PMA_HIDDEN;
+
+/* region.c: header validation (also used by `pmatomic info`) */
+int pma_header_check(const char *path, const struct pma_header *hdr, off_t fsize) PMA_HIDDEN;
+
+/* recover.c */
+int pma_recover(struct pma_heap *h) PMA_HIDDEN;
+/* records and bytes the pending FASE of slot s would restore; <0 if corrupt */
+int pma_log_pending(struct pma_heap *h, unsigned s, uint64_t *nrec, uint64_t *bytes) PMA_HIDDEN;
+int pma_chunk_is_log(struct pma_heap *h, uint64_t off) PMA_HIDDEN;
+
+/* alloc.c, alloc_open.c */
+void pma_classes_init(void) PMA_HIDDEN;
+int pma_alloc_open(struct pma_heap *h) PMA_HIDDEN;
+void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
+uint64_t pma_alloc_log_chunk(struct pma_thread *t) PMA_HIDDEN;
+void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;
+void pma_alloc_finish_frees(struct pma_thread *t) PMA_HIDDEN;
+void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) PMA_HIDDEN;
+
+/* log.c */
+void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
+int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
+void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
+void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;
+void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;
+char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) PMA_HIDDEN;
+
+/* fase.c */
+void pma_thread_prepare(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_enter(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_leave(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_commit(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_open_log(struct pma_thread *t) PMA_HIDDEN;
+int pma_threads_in_fase(void) PMA_HIDDEN;
+void pma_stats_reset(void) PMA_HIDDEN;
+
+/* locks.c */
+void pma_locks_release_deferred(struct pma_thread *t) PMA_HIDDEN;
+void pma_locks_open(void) PMA_HIDDEN;
+void pma_locks_close(void) PMA_HIDDEN;
+
+/* pma_thread_ready -- make sure t is registered and bound to the open heap */
+static inline void pma_thread_ready(struct pma_thread *t) {
+  if (unlikely(!t->registered || t->epoch != pma_rt.epoch))
+    pma_thread_prepare(t);
+}
+
+#endif /* PMA_INTERNAL_H */

@@ -1,0 +1,303 @@
+/*
+ * locks.c -- the pthread mutex wrappers the pass substitutes, deferred
+ * release, and the lazy reset of mutexes that live inside the heap
+ *
+ * design.md section 1.  The wrappers return exactly what the pthread call
+ * returns; trylock/timedlock change the depth only when they acquire.  The
+ * condition-wait wrappers end the FASE before the wait releases the mutex.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pmatomic_interface.h"
+
+/* The lazy reset writes glibc's mutex fields by name; pin the layout the
+ * design relies on (x86-64 glibc: 40-byte mutex, __list at 24). */
+#if defined(__x86_64__)
+_Static_assert(sizeof(pthread_mutex_t) == 40, "glibc x86-64 pthread_mutex_t is 40 bytes");
+_Static_assert(offsetof(struct __pthread_mutex_s, __lock) == 0, "glibc mutex __lock");
+_Static_assert(offsetof(struct __pthread_mutex_s, __count) == 4, "glibc mutex __count");
+_Static_assert(offsetof(struct __pthread_mutex_s, __owner) == 8, "glibc mutex __owner");
+_Static_assert(offsetof(struct __pthread_mutex_s, __nusers) == 12, "glibc mutex __nusers");
+_Static_assert(offsetof(struct __pthread_mutex_s, __kind) == 16, "glibc mutex __kind");
+_Static_assert(offsetof(struct __pthread_mutex_s, __list) == 24, "glibc mutex __list");
+#endif
+
+/* glibc __kind bits: low 2 bits the type, then robust (16) and PI (32). */
+#define KIND_TYPE(k) ((k) & 3)
+#define KIND_ROBUST 16
+#define KIND_PI 32
+
+/* ------------------------------------------------- in-heap mutex set */
+
+/* Addresses of in-heap mutexes this process has locked (so they cannot be
+ * leftovers of a crashed process).  Lock-free lookups; inserts under
+ * mset_lock; grown by copying into a table twice the size (old tables stay
+ * allocated until close because readers may still be probing them). */
+struct mset {
+  size_t cap, count;
+  struct mset *older;
+  _Atomic uintptr_t keys[];
+};
+static _Atomic(struct mset *) mset_cur;
+static pthread_mutex_t mset_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* mset_home -- first probe index of a in a table of cap entries */
+static inline size_t mset_home(uintptr_t a, size_t cap) {
+  return (size_t)(((a >> 3) * PMA_P1) >> 20) & (cap - 1);
+}
+
+/* mset_has -- is a in table s */
+static inline int mset_has(struct mset *s, uintptr_t a) {
+  for (size_t i = mset_home(a, s->cap);; i = (i + 1) & (s->cap - 1)) {
+    uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_acquire);
+    if (k == a)
+      return 1;
+    if (k == 0)
+      return 0;
+  }
+}
+
+/* mset_new -- empty table of cap entries chained to older */
+static struct mset *mset_new(size_t cap, struct mset *older) {
+  struct mset *s = calloc(1, sizeof *s + cap * sizeof(uintptr_t));
+  if (!s)
+    pma_fatal("out of memory for the in-heap mutex table (%zu entries)", cap);
+  s->cap = cap;
+  s->older = older;
+  return s;
+}
+
+/* mset_put -- insert a (mset_lock held; a not present) */
+static void mset_put(struct mset *s, uintptr_t a) {
+  size_t i = mset_home(a, s->cap);
+  while (atomic_load_explicit(&s->keys[i], memory_order_relaxed))
+    i = (i + 1) & (s->cap - 1);
+  atomic_store_explicit(&s->keys[i], a, memory_order_release);
+  s->count++;
+}
+
+/* mutex_reset -- clear the state a crashed process left in an in-heap mutex;
+ * its kind stays.  Not logged: like any store outside a FASE it becomes
+ * durable by the next commit (the lock about to be taken starts one). */
+static void mutex_reset(struct pma_thread *t, pthread_mutex_t *m) {
+  m->__data.__lock = 0;
+  m->__data.__count = 0;
+  m->__data.__owner = 0;
+  m->__data.__nusers = 0;
+#if defined(__x86_64__)
+  m->__data.__list.__prev = NULL;
+  m->__data.__list.__next = NULL;
+#endif
+  if (pma_rt.durable) {
+    pma_thread_ready(t);
+    pma_dirty_add(t, (uintptr_t)m, sizeof *m);
+  }
+}
+
+/* mset_first_lock -- first lock of in-heap mutex m by this process */
+static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, pthread_mutex_t *m) {
+  uintptr_t a = (uintptr_t)m;
+  pthread_mutex_lock(&mset_lock);
+  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_relaxed);
+  if (!s) {
+    s = mset_new(1024, NULL);
+    atomic_store_explicit(&mset_cur, s, memory_order_release);
+  }
+  if (!mset_has(s, a)) {
+    if (__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) != 0)
+      mutex_reset(t, m);
+    if (2 * (s->count + 1) > s->cap) {
+      struct mset *n = mset_new(2 * s->cap, s);
+      for (size_t i = 0; i < s->cap; i++) {
+        uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_relaxed);
+        if (k)
+          mset_put(n, k);
+      }
+      atomic_store_explicit(&mset_cur, n, memory_order_release);
+      s = n;
+    }
+    mset_put(s, a);
+  }
+  pthread_mutex_unlock(&mset_lock);
+}
+
+/* check_in_heap -- lazy reset hook of every lock call */
+static inline void check_in_heap(struct pma_thread *t, pthread_mutex_t *m) {
+  if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
+    return;
+  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
+  if (likely(s && mset_has(s, (uintptr_t)m)))
+    return;
+  mset_first_lock(t, m);
+}
+
+/* pma_locks_open / pma_locks_close -- the set is per heap mapping */
+void pma_locks_open(void) { pma_locks_close(); }
+
+/* pma_locks_close -- forget every in-heap mutex (no lock may be held now) */
+void pma_locks_close(void) {
+  pthread_mutex_lock(&mset_lock);
+  struct mset *s = atomic_exchange(&mset_cur, NULL);
+  while (s) {
+    struct mset *o = s->older;
+    free(s);
+    s = o;
+  }
+  pthread_mutex_unlock(&mset_lock);
+}
+
+/* ---------------------------------------------------- deferred release */
+
+/* deferred_take -- remove m from the deferred list; 1 if it was there */
+static int deferred_take(struct pma_thread *t, void *m) {
+  for (uint32_t i = t->ndlocks; i-- > 0;)
+    if (t->dlocks[i] == m) {
+      memmove(&t->dlocks[i], &t->dlocks[i + 1], (t->ndlocks - i - 1) * sizeof(void *));
+      t->ndlocks--;
+      return 1;
+    }
+  return 0;
+}
+
+/* deferred_has -- is m on the deferred list */
+static int deferred_has(struct pma_thread *t, void *m) {
+  for (uint32_t i = 0; i < t->ndlocks; i++)
+    if (t->dlocks[i] == m)
+      return 1;
+  return 0;
+}
+
+/* deferred_add -- keep m locked until the FASE commits */
+static void deferred_add(struct pma_thread *t, void *m) {
+  if (t->ndlocks == t->cap_dlocks) {
+    uint32_t cap = t->cap_dlocks ? 2 * t->cap_dlocks : 16;
+    void **n = realloc(t->dlocks, cap * sizeof(void *));
+    if (!n)
+      pma_fatal("out of memory for the deferred-release list (%u mutexes)", cap);
+    t->dlocks = n;
+    t->cap_dlocks = cap;
+  }
+  t->dlocks[t->ndlocks++] = m;
+}
+
+/* pma_locks_release_deferred -- after commit: really unlock deferred mutexes */
+void pma_locks_release_deferred(struct pma_thread *t) {
+  for (uint32_t i = 0; i < t->ndlocks; i++) {
+    int rc = pthread_mutex_unlock(t->dlocks[i]);
+    if (rc)
+      pma_fatal("releasing deferred mutex %p after commit failed: %s", t->dlocks[i],
+                strerror(rc));
+  }
+  t->ndlocks = 0;
+}
+
+/* ------------------------------------------------------------ wrappers */
+
+/* owned_check -- for mutex kinds where glibc checks the owner on unlock:
+ * 1 if the calling thread owns m, 0 if unlock must fail (EPERM); always 1
+ * for normal mutexes, whose unlock glibc does not check */
+static int owned_check(struct pma_thread *t, pthread_mutex_t *m) {
+  int k = m->__data.__kind;
+  if (KIND_TYPE(k) != PTHREAD_MUTEX_RECURSIVE_NP && KIND_TYPE(k) != PTHREAD_MUTEX_ERRORCHECK_NP &&
+      !(k & (KIND_ROBUST | KIND_PI)))
+    return 1;
+  if (!t->tid)
+    t->tid = gettid();
+  return (m->__data.__owner & 0x3fffffff) == t->tid;
+}
+
+/* acquired -- does a lock call's return value mean the caller owns the mutex */
+static inline int acquired(int rc) { return rc == 0 || rc == EOWNERDEAD; }
+
+/* __pma_mutex_lock -- pthread_mutex_lock that enters/extends the FASE */
+PMA_EXPORT int __pma_mutex_lock(void *mutex) {
+  struct pma_thread *t = pma_self();
+  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
+    t->depth++; /* still ours: unlocked only in the program's view */
+    return 0;
+  }
+  check_in_heap(t, mutex);
+  int rc = pthread_mutex_lock(mutex);
+  if (acquired(rc))
+    pma_fase_enter(t);
+  return rc;
+}
+
+/* __pma_mutex_trylock -- pthread_mutex_trylock; depth grows only on success */
+PMA_EXPORT int __pma_mutex_trylock(void *mutex) {
+  struct pma_thread *t = pma_self();
+  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
+    t->depth++;
+    return 0;
+  }
+  check_in_heap(t, mutex);
+  int rc = pthread_mutex_trylock(mutex);
+  if (acquired(rc))
+    pma_fase_enter(t);
+  return rc;
+}
+
+/* __pma_mutex_timedlock -- pthread_mutex_timedlock; depth grows only on success */
+PMA_EXPORT int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime) {
+  struct pma_thread *t = pma_self();
+  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
+    t->depth++;
+    return 0;
+  }
+  check_in_heap(t, mutex);
+  int rc = pthread_mutex_timedlock(mutex, abstime);
+  if (acquired(rc))
+    pma_fase_enter(t);
+  return rc;
+}
+
+/* __pma_mutex_unlock -- inner release: deferred; outermost: commit, release
+ * the deferred mutexes, then this one */
+PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
+  struct pma_thread *t = pma_self();
+  pthread_mutex_t *m = mutex;
+  if (t->depth == 0) /* taken by uninstrumented code */
+    return pthread_mutex_unlock(m);
+  if (!owned_check(t, m))
+    return pthread_mutex_unlock(m); /* EPERM, like the real call */
+  if (t->depth > 1) {
+    if (KIND_TYPE(m->__data.__kind) == PTHREAD_MUTEX_ERRORCHECK_NP && deferred_has(t, m))
+      return EPERM; /* already unlocked in the program's view */
+    deferred_add(t, m);
+    t->depth--;
+    return 0;
+  }
+  pma_fase_commit(t);
+  pma_locks_release_deferred(t);
+  t->depth = 0;
+  return pthread_mutex_unlock(m);
+}
+
+/* fase_split -- a condition wait releases the mutex: end the FASE first so
+ * that the threads that get the mutex meanwhile see only committed data
+ * (and our rollback can never undo what they commit); the locks the thread
+ * keeps holding start a new FASE when the wait returns */
+static void fase_split(struct pma_thread *t) {
+  if (t->depth == 0)
+    return;
+  pma_fase_commit(t);
+  pma_locks_release_deferred(t);
+}
+
+/* __pma_cond_wait -- pthread_cond_wait that commits the FASE before waiting */
+PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
+  fase_split(pma_self());
+  return pthread_cond_wait(cond, mutex);
+}
+
+/* __pma_cond_timedwait -- pthread_cond_timedwait that commits the FASE first */
+PMA_EXPORT int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime) {
+  fase_split(pma_self());
+  return pthread_cond_timedwait(cond, mutex, abstime);
+}

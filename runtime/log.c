@@ -1,0 +1,267 @@
+/*
+ * log.c -- undo records, log chunks, the per-FASE filter and the dirty list
+ *
+ * Record and chunk format: docs/design.md section 2.  Everything here runs on
+ * the store-hook path of a thread inside a FASE, so the common case (a store
+ * whose bytes are already logged, or one short record in the current chunk)
+ * takes no lock, makes no system call and allocates nothing.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* pad8 -- n rounded up to a multiple of 8 */
+static inline size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* ---------------------------------------------------------------- filter */
+
+/* fslot -- home index of word in the filter table */
+static inline uint32_t fslot(uint64_t word) {
+  return (uint32_t)((word * PMA_P1) >> (64 - PMA_FILTER_BITS));
+}
+
+/* filter_find -- entry of word in this generation, or NULL */
+static inline struct pma_fent *filter_find(struct pma_thread *t, uint64_t word) {
+  uint32_t i = fslot(word);
+  for (;;) {
+    struct pma_fent *e = &t->filter[i];
+    if (e->gen != t->fgen)
+      return NULL;
+    if (e->word == word)
+      return e;
+    i = (i + 1) & (PMA_FILTER_CAP - 1);
+  }
+}
+
+/* filter_add -- OR mask into word's entry, inserting it if there is room */
+static inline void filter_add(struct pma_thread *t, uint64_t word, uint32_t mask) {
+  uint32_t i = fslot(word);
+  for (;;) {
+    struct pma_fent *e = &t->filter[i];
+    if (e->gen != t->fgen) {
+      if (t->fcount >= PMA_FILTER_FULL)
+        return; /* too full: stop inserting, later stores just log */
+      e->gen = t->fgen;
+      e->word = word;
+      e->mask = mask;
+      t->fcount++;
+      return;
+    }
+    if (e->word == word) {
+      e->mask |= mask;
+      return;
+    }
+    i = (i + 1) & (PMA_FILTER_CAP - 1);
+  }
+}
+
+/* filter_clear -- forget every entry in O(1) by moving to a new generation */
+static void filter_clear(struct pma_thread *t) {
+  if (++t->fgen == 0) {
+    /* wrapped: old entries could alias the new generation */
+    memset(t->filter, 0, PMA_FILTER_CAP * sizeof *t->filter);
+    t->fgen = 1;
+  }
+  t->fcount = 0;
+  t->nbig = 0;
+}
+
+/* big_logged -- is [off, off+len) inside a long range logged in this FASE */
+static inline int big_logged(struct pma_thread *t, uint64_t off, size_t len) {
+  uint32_t n = t->nbig < PMA_BIG_CACHE ? t->nbig : PMA_BIG_CACHE;
+  for (uint32_t i = 0; i < n; i++)
+    if (off >= t->big[i].start && off + len <= t->big[i].end)
+      return 1;
+  return 0;
+}
+
+/* big_add -- remember a long logged range (oldest of the ring replaced) */
+static inline void big_add(struct pma_thread *t, uint64_t off, size_t len) {
+  struct pma_range *b = &t->big[t->nbig++ % PMA_BIG_CACHE];
+  b->start = off;
+  b->end = off + len;
+}
+
+/* word_mask -- mask of the bytes of word w covered by [off, off+len) */
+static inline uint32_t word_mask(uint64_t w, uint64_t off, size_t len) {
+  uint64_t ws = w * 8, s = off > ws ? off : ws, e = off + len < ws + 8 ? off + len : ws + 8;
+  return ((1u << (e - s)) - 1) << (s - ws);
+}
+
+/* ------------------------------------------------------------ dirty list */
+
+/* pma_dirty_flush -- flush every noted range (no fence) and empty the list.
+ * Inside a FASE the filter is cleared too: a later store to a flushed line
+ * must be logged (and so noted) again to be flushed at commit. */
+void pma_dirty_flush(struct pma_thread *t) {
+  for (uint32_t i = 0; i < t->ndirty; i++)
+    pma_flush(t, (void *)t->dirty[i].start, t->dirty[i].end - t->dirty[i].start);
+  t->ndirty = 0;
+  if (t->depth)
+    filter_clear(t);
+}
+
+/* pma_dirty_add -- note [addr, addr+len) for flushing at the next commit,
+ * pma_sync or pma_close.  When the list is full its entries are flushed now:
+ * their stores have executed (each hook runs before its own store, after the
+ * earlier ones). */
+void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) {
+  uintptr_t s = addr & ~(uintptr_t)(PMA_LINE - 1);
+  uintptr_t e = (addr + len + PMA_LINE - 1) & ~(uintptr_t)(PMA_LINE - 1);
+  if (t->ndirty) {
+    struct pma_range *r = &t->dirty[t->ndirty - 1];
+    if (s <= r->end && e >= r->start) {
+      if (s < r->start)
+        r->start = s;
+      if (e > r->end)
+        r->end = e;
+      return;
+    }
+  }
+  if (unlikely(t->ndirty == PMA_DIRTY_CAP))
+    pma_dirty_flush(t);
+  t->dirty[t->ndirty].start = s;
+  t->dirty[t->ndirty].end = e;
+  t->ndirty++;
+}
+
+/* -------------------------------------------------------------- chunks */
+
+/* pma_log_new_chunk -- allocate a log chunk, make its header durable, then
+ * link it at *link durably; returns its address (aborts when the heap is full:
+ * a FASE that cannot log must not go on) */
+char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) {
+  uint64_t off = pma_alloc_log_chunk(t);
+  if (!off)
+    pma_fatal("out of heap space for the undo log: no free %u-byte chunk left in the %zu-byte "
+              "heap while a FASE needs more log (slot %d, FASE %llu); use a larger heap or "
+              "shorter FASEs",
+              PMA_CHUNK, (size_t)pma_rt.size, t->slot, (unsigned long long)t->seq);
+  struct pma_chunk_hdr *ch = pma_ptr(off);
+  memcpy(ch->magic, PMA_LOGCK_MAGIC, 8);
+  ch->next = 0;
+  pma_persist_now(t, ch, sizeof *ch);
+  *link = off;
+  pma_persist_now(t, link, sizeof *link);
+  return (char *)ch;
+}
+
+/* log_jump -- close the current chunk with a JUMP and continue in the next */
+static PMA_NOINLINE void log_jump(struct pma_thread *t) {
+  struct pma_chunk_hdr *ch = (struct pma_chunk_hdr *)t->chunk;
+  char *next;
+  if (ch->next) {
+    next = pma_ptr(ch->next);
+    if (unlikely(memcmp(next, PMA_LOGCK_MAGIC, 8)))
+      pma_fatal("log chain of slot %d is broken: chunk at heap offset %#llx has no "
+                "\"" PMA_LOGCK_MAGIC "\" magic",
+                t->slot, (unsigned long long)ch->next);
+  } else {
+    next = pma_log_new_chunk(t, &ch->next);
+  }
+  struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
+  r->hdr = PMA_REC_HDR(0, 0, PMA_REC_JUMP);
+  r->check = pma_rec_check(t->seq, r->hdr, NULL, 0);
+  pma_flush(t, r, sizeof *r);
+  t->chunk = next;
+  t->pos = sizeof(struct pma_chunk_hdr);
+}
+
+/* ------------------------------------------------------------- records */
+
+/* log_records -- append records holding the current bytes of [off, off+len),
+ * split to fit the 14-bit length and the chunk; flushed, not fenced */
+static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
+  const char *src = pma_ptr(off);
+  while (len) {
+    size_t room = PMA_REC_LIMIT - t->pos;
+    if (room < sizeof(struct pma_rec) + 8) {
+      log_jump(t);
+      continue;
+    }
+    size_t piece = len;
+    if (piece > PMA_REC_PIECE)
+      piece = PMA_REC_PIECE;
+    if (pad8(piece) + sizeof(struct pma_rec) > room)
+      piece = (room - sizeof(struct pma_rec)) & ~(size_t)7;
+    struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
+    char *data = (char *)(r + 1);
+    uint64_t hdr = PMA_REC_HDR(off, piece, PMA_REC_DATA);
+    r->hdr = hdr;
+    r->check = pma_rec_check(t->seq, hdr, src, piece);
+    size_t body = piece & ~(size_t)7, tail = piece - body;
+    if (pma_rt.durable && piece >= pma_rt.nt_threshold) {
+      /* never read again unless we crash: keep it out of the cache */
+      pma_rt.ops.memcpy_nt(data, src, body);
+      PMA_STAT(t, nt_bytes, body);
+      pma_flush(t, r, sizeof *r);
+      if (tail) {
+        uint64_t w = 0;
+        memcpy(&w, src + body, tail);
+        memcpy(data + body, &w, 8);
+        pma_flush(t, data + body, 8);
+      }
+    } else {
+      memcpy(data, src, piece);
+      if (tail)
+        memset(data + piece, 0, 8 - tail);
+      pma_flush(t, r, sizeof *r + pad8(piece));
+    }
+    PMA_STAT(t, log_records, 1);
+    PMA_STAT(t, log_bytes, piece);
+    t->pos += (uint32_t)(sizeof *r + pad8(piece));
+    off += piece;
+    src += piece;
+    len -= piece;
+  }
+  t->wrote = 1;
+}
+
+/* pma_log_store_nofence -- before a store to [addr, addr+len) (inside the
+ * heap, inside a FASE): save the old bytes unless the filter shows they are
+ * saved already.  Returns 1 if records were written (a fence is owed). */
+int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
+  if (unlikely(!t->logging))
+    pma_fase_open_log(t);
+  uint64_t off = pma_off((void *)addr);
+  int small = len <= PMA_FILTER_MAXLEN;
+  if (small) {
+    uint64_t w0 = off >> 3, w1 = (off + len - 1) >> 3, w;
+    for (w = w0; w <= w1; w++) {
+      uint32_t need = word_mask(w, off, len);
+      struct pma_fent *e = filter_find(t, w);
+      if (!e || (e->mask & need) != need)
+        break;
+    }
+    if (w > w1) {
+      PMA_STAT(t, filtered_stores, 1);
+      return 0;
+    }
+  } else if (big_logged(t, off, len)) {
+    PMA_STAT(t, filtered_stores, 1);
+    return 0;
+  }
+  /* Note first: a full dirty list clears the filter, and we insert after. */
+  if (pma_rt.durable)
+    pma_dirty_add(t, addr, len);
+  log_records(t, off, len);
+  if (small)
+    for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++)
+      filter_add(t, w, word_mask(w, off, len));
+  else
+    big_add(t, off, len);
+  return 1;
+}
+
+/* pma_log_store -- pma_log_store_nofence plus the one fence per hook call */
+void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
+  if (pma_log_store_nofence(t, addr, len))
+    pma_fence(t);
+}
+
+/* pma_log_fase_done -- the FASE is committed: the next one starts a new log */
+void pma_log_fase_done(struct pma_thread *t) {
+  t->logging = 0;
+  t->wrote = 0;
+  filter_clear(t);
+}
