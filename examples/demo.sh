@@ -31,9 +31,10 @@ run_loop() { # run_loop NAME BINARY -- kill NAME $kills times, check after each 
     # each count below is a separate loss
     if out=$("$bin" "$heap" check); then ok=$((ok + 1)); else bad=$((bad + 1)); rm -f "$heap"; fi
     rolled=$((rolled + $(sed -n 's/.*rolled back \([0-9]*\) FASE.*/\1/p' <<<"$out")))
-    printf '\r   %-9s kill %2d/%d: %s' "$name" "$i" "$kills" "$(sed 's/, recovery.*//' <<<"$out")"
+    [ -t 1 ] && printf '\r   %-9s kill %2d/%d: %s' "$name" "$i" "$kills" "$(sed 's/, recovery.*//' <<<"$out")"
   done
-  printf '\n   %-9s %d kills: %d restarts intact, %d found money lost; recovery rolled back %d FASEs\n' \
+  [ -t 1 ] && printf '\n'
+  printf '   %-9s %d kills: %d restarts intact, %d found money lost; recovery rolled back %d FASEs\n' \
     "$name" "$kills" "$ok" "$bad" "$rolled"
   echo "$bad" > "$work/$name.bad"
 }
