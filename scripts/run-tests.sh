@@ -4,8 +4,15 @@ set -uo pipefail
 build=${1:-build}
 lit=/usr/lib/llvm-19/build/utils/lit/lit.py
 xml=$(mktemp)
+summary="$build/test/crash-summary.txt"
+rm -f "$summary"
 python3 "$lit" -sv --xunit-xml-output "$xml" "$build/test"
 rc=$?
+if [ -s "$summary" ]; then
+  echo "== crash-test totals"
+  grep -E "^crashloop: .*(kills|violation)|^crashtest: [0-9]+ points" "$summary" | sed 's/^/   /'
+  awk '/^crashloop: .* kills, [0-9]+ recoveries checked/ {k += $3} END {if (k) printf "   SIGKILL crash loops: %d kills with the plugin, each followed by a recovery and a check\n", k}' "$summary"
+fi
 python3 - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()

@@ -8,6 +8,8 @@
 #   %python      the Python running lit
 #   %crashloop   the SIGKILL crash-loop driver (test/crash/crashloop.py)
 #   %pmatomic    the pmatomic command-line tool
+#   %summary     file collecting the totals lines of crash tests (tee -a %summary);
+#                scripts/run-tests.sh prints it after the run
 import os
 import lit.formats
 
@@ -37,4 +39,5 @@ config.substitutions.append(("%include", config.pma_include))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%crashloop", "{} {}".format(
     config.python, os.path.join(config.pma_src_root, "test", "crash", "crashloop.py"))))
+config.substitutions.append(("%summary", os.path.join(config.pma_obj_root, "test", "crash-summary.txt")))
 config.substitutions.append(("%pmatomic", os.path.join(config.pma_bindir, "pmatomic")))
