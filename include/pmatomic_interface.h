@@ -51,6 +51,33 @@ int __pma_mutex_unlock(void *mutex);
  * held after the wait form a new FASE. */
 int __pma_cond_wait(void *cond, void *mutex);
 int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime);
+int __pma_mutex_clocklock(void *mutex, int clockid, const struct timespec *abstime);
+int __pma_cond_clockwait(void *cond, void *mutex, int clockid, const struct timespec *abstime);
+
+/* rwlocks: a read lock counts as a lock held, but its release in the middle
+ * of a FASE is not deferred (readers publish nothing); a write release is. */
+int __pma_rwlock_rdlock(void *rwlock);
+int __pma_rwlock_tryrdlock(void *rwlock);
+int __pma_rwlock_timedrdlock(void *rwlock, const struct timespec *abstime);
+int __pma_rwlock_clockrdlock(void *rwlock, int clockid, const struct timespec *abstime);
+int __pma_rwlock_wrlock(void *rwlock);
+int __pma_rwlock_trywrlock(void *rwlock);
+int __pma_rwlock_timedwrlock(void *rwlock, const struct timespec *abstime);
+int __pma_rwlock_clockwrlock(void *rwlock, int clockid, const struct timespec *abstime);
+int __pma_rwlock_unlock(void *rwlock);
+
+/* spinlocks */
+int __pma_spin_lock(void *lock);
+int __pma_spin_trylock(void *lock);
+int __pma_spin_unlock(void *lock);
+
+/* C11 <threads.h>: return thrd_success etc. like the originals */
+int __pma_mtx_lock(void *mtx);
+int __pma_mtx_trylock(void *mtx);
+int __pma_mtx_timedlock(void *mtx, const struct timespec *abstime);
+int __pma_mtx_unlock(void *mtx);
+int __pma_cnd_wait(void *cnd, void *mtx);
+int __pma_cnd_timedwait(void *cnd, void *mtx, const struct timespec *abstime);
 
 #ifdef __cplusplus
 }

@@ -1,13 +1,13 @@
-//===- LockRewrite.cpp -- pthread mutex calls to runtime wrappers ---------===//
+//===- LockRewrite.cpp -- lock calls to runtime wrappers -------------------===//
 //
-// The runtime's __pma_mutex_* wrappers count the locks a thread holds and
+// The runtime's __pma_* lock wrappers count the locks a thread holds and
 // commit the failure-atomic section at the outermost release.  The pthread
 // functions are not TargetLibraryInfo libfuncs, so they are found by the name
 // of their declaration; replacing the uses of the declaration (not just the
 // direct calls) also catches invokes, calls through the address (function
 // pointers, tables of callbacks) and libstdc++'s weak references in
-// gthr-posix.h.  pthread_mutex_init/destroy, cond signal/broadcast, rwlocks
-// and spinlocks are left alone (other lock forms: a later issue).
+// gthr-posix.h.  Initialisation, destruction, cond signal/broadcast and
+// everything else are left alone.
 //
 //===----------------------------------------------------------------------===//
 #include "PmAtomic.h"
@@ -31,18 +31,40 @@ namespace {
 struct LockWrapper {
   const char *Original;
   const char *Wrapper;
-  unsigned NumPtrParams; // the mutex, plus the timespec for timedlock
 };
 
+// Every lock form the runtime tracks (design.md section 1).  The wrapper has
+// the original's signature and return values.
 const LockWrapper LockWrappers[] = {
-    {"pthread_mutex_lock", "__pma_mutex_lock", 1},
-    {"pthread_mutex_trylock", "__pma_mutex_trylock", 1},
-    {"pthread_mutex_timedlock", "__pma_mutex_timedlock", 2},
-    {"pthread_mutex_unlock", "__pma_mutex_unlock", 1},
+    {"pthread_mutex_lock", "__pma_mutex_lock"},
+    {"pthread_mutex_trylock", "__pma_mutex_trylock"},
+    {"pthread_mutex_timedlock", "__pma_mutex_timedlock"},
+    {"pthread_mutex_clocklock", "__pma_mutex_clocklock"},
+    {"pthread_mutex_unlock", "__pma_mutex_unlock"},
     // A condition wait releases its mutex inside the call: the wrappers
-    // commit the FASE before waiting (design.md section 1).
-    {"pthread_cond_wait", "__pma_cond_wait", 2},
-    {"pthread_cond_timedwait", "__pma_cond_timedwait", 3},
+    // commit the FASE before waiting.
+    {"pthread_cond_wait", "__pma_cond_wait"},
+    {"pthread_cond_timedwait", "__pma_cond_timedwait"},
+    {"pthread_cond_clockwait", "__pma_cond_clockwait"},
+    {"pthread_rwlock_rdlock", "__pma_rwlock_rdlock"},
+    {"pthread_rwlock_tryrdlock", "__pma_rwlock_tryrdlock"},
+    {"pthread_rwlock_timedrdlock", "__pma_rwlock_timedrdlock"},
+    {"pthread_rwlock_clockrdlock", "__pma_rwlock_clockrdlock"},
+    {"pthread_rwlock_wrlock", "__pma_rwlock_wrlock"},
+    {"pthread_rwlock_trywrlock", "__pma_rwlock_trywrlock"},
+    {"pthread_rwlock_timedwrlock", "__pma_rwlock_timedwrlock"},
+    {"pthread_rwlock_clockwrlock", "__pma_rwlock_clockwrlock"},
+    {"pthread_rwlock_unlock", "__pma_rwlock_unlock"},
+    {"pthread_spin_lock", "__pma_spin_lock"},
+    {"pthread_spin_trylock", "__pma_spin_trylock"},
+    {"pthread_spin_unlock", "__pma_spin_unlock"},
+    // C11 <threads.h>
+    {"mtx_lock", "__pma_mtx_lock"},
+    {"mtx_trylock", "__pma_mtx_trylock"},
+    {"mtx_timedlock", "__pma_mtx_timedlock"},
+    {"mtx_unlock", "__pma_mtx_unlock"},
+    {"cnd_wait", "__pma_cnd_wait"},
+    {"cnd_timedwait", "__pma_cnd_timedwait"},
 };
 } // namespace
 
@@ -50,7 +72,6 @@ const LockWrapper LockWrappers[] = {
 // wrappers, except inside the runtime, whose wrappers call the real functions.
 unsigned pmatomic::rewriteLockCalls(
     Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
-  LLVMContext &Ctx = M.getContext();
   unsigned Rewritten = 0;
   for (const LockWrapper &W : LockWrappers) {
     Function *Original = M.getFunction(W.Original);
@@ -59,9 +80,9 @@ unsigned pmatomic::rewriteLockCalls(
       continue;
 
     bool Existed = M.getFunction(W.Wrapper) != nullptr;
-    SmallVector<Type *, 2> Params(W.NumPtrParams, PointerType::getUnqual(Ctx));
-    FunctionCallee Wrapper = M.getOrInsertFunction(
-        W.Wrapper, FunctionType::get(Type::getInt32Ty(Ctx), Params, false));
+    // Same type as the declaration the program was compiled against.
+    FunctionCallee Wrapper =
+        M.getOrInsertFunction(W.Wrapper, Original->getFunctionType());
     // Keep what the headers said (nounwind from __THROW, nonnull mutex): the
     // wrapper has the same contract.  Linkage is not copied: a weak reference
     // (gthr-posix.h) must become a strong one, the runtime is always linked.

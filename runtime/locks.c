@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "locks.h"
 #include "pmatomic_interface.h"
 
 /* The lazy reset writes glibc's mutex fields by name; pin the layout the
@@ -82,26 +83,77 @@ static void mset_put(struct mset *s, uintptr_t a) {
   s->count++;
 }
 
-/* mutex_reset -- clear the state a crashed process left in an in-heap mutex;
- * its kind stays.  Not logged: like any store outside a FASE it becomes
- * durable by the next commit (the lock about to be taken starts one). */
-static void mutex_reset(struct pma_thread *t, pthread_mutex_t *m) {
-  m->__data.__lock = 0;
-  m->__data.__count = 0;
-  m->__data.__owner = 0;
-  m->__data.__nusers = 0;
-#if defined(__x86_64__)
-  m->__data.__list.__prev = NULL;
-  m->__data.__list.__next = NULL;
+/* SPIN_UNLOCKED -- the value of a free pthread_spinlock_t: glibc's x86
+ * spinlock takes the lock by decrementing 1 to 0, the generic one by
+ * exchanging 0 for 1 */
+#if defined(__x86_64__) || defined(__i386__)
+#define SPIN_UNLOCKED 1
+#else
+#define SPIN_UNLOCKED 0
 #endif
+
+/* lock_reset -- clear the state a crashed process left in an in-heap lock;
+ * a mutex keeps its kind, an rwlock its flags (preference, process-shared).
+ * Not logged: like any store outside a FASE it becomes durable by the next
+ * commit (the lock about to be taken starts one). */
+static void lock_reset(struct pma_thread *t, void *lock, enum pma_lock_kind kind) {
+  size_t len;
+  if (kind == PMA_LK_MUTEX) {
+    pthread_mutex_t *m = lock;
+    m->__data.__lock = 0;
+    m->__data.__count = 0;
+    m->__data.__owner = 0;
+    m->__data.__nusers = 0;
+#if defined(__x86_64__)
+    m->__data.__list.__prev = NULL;
+    m->__data.__list.__next = NULL;
+#endif
+    len = sizeof *m;
+  } else if (kind == PMA_LK_RWLOCK) {
+    pthread_rwlock_t *rw = lock;
+    rw->__data.__readers = 0;
+    rw->__data.__writers = 0;
+    rw->__data.__wrphase_futex = 0;
+    rw->__data.__writers_futex = 0;
+    rw->__data.__cur_writer = 0;
+    len = sizeof *rw;
+  } else {
+    *(volatile int *)lock = SPIN_UNLOCKED;
+    len = sizeof(pthread_spinlock_t);
+  }
   if (pma_rt.durable) {
     pma_thread_ready(t);
-    pma_dirty_add(t, (uintptr_t)m, sizeof *m);
+    pma_dirty_add(t, (uintptr_t)lock, len);
   }
 }
 
-/* mset_first_lock -- first lock of in-heap mutex m by this process */
-static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, pthread_mutex_t *m) {
+/* lock_is_held -- does an in-heap lock hold any state lock_reset clears.
+ * Not just the lock word: a power failure persists the words of a lock
+ * independently, so a crash image can show a mutex with __lock 0 but an
+ * __owner (glibc then aborts in pthread_mutex_lock: "Assertion
+ * `mutex->__data.__owner == 0' failed"), found by the crash simulator. */
+static int lock_is_held(void *lock, enum pma_lock_kind kind) {
+  if (kind == PMA_LK_MUTEX) {
+    pthread_mutex_t *m = lock;
+    int dirty = __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) != 0 ||
+                m->__data.__count != 0 || m->__data.__owner != 0 || m->__data.__nusers != 0;
+#if defined(__x86_64__)
+    dirty |= m->__data.__list.__prev != NULL || m->__data.__list.__next != NULL;
+#endif
+    return dirty;
+  }
+  if (kind == PMA_LK_RWLOCK) {
+    pthread_rwlock_t *rw = lock;
+    return __atomic_load_n(&rw->__data.__readers, __ATOMIC_RELAXED) != 0 ||
+           __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED) != 0 ||
+           rw->__data.__writers != 0 || rw->__data.__wrphase_futex != 0 ||
+           rw->__data.__writers_futex != 0;
+  }
+  return __atomic_load_n((int *)lock, __ATOMIC_RELAXED) != SPIN_UNLOCKED;
+}
+
+/* mset_first_lock -- first lock of in-heap lock m by this process */
+static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
   uintptr_t a = (uintptr_t)m;
   pthread_mutex_lock(&mset_lock);
   struct mset *s = atomic_load_explicit(&mset_cur, memory_order_relaxed);
@@ -110,8 +162,8 @@ static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, pthread_mutex_t *
     atomic_store_explicit(&mset_cur, s, memory_order_release);
   }
   if (!mset_has(s, a)) {
-    if (__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) != 0)
-      mutex_reset(t, m);
+    if (lock_is_held(m, kind))
+      lock_reset(t, m, kind);
     if (2 * (s->count + 1) > s->cap) {
       struct mset *n = mset_new(2 * s->cap, s);
       for (size_t i = 0; i < s->cap; i++) {
@@ -127,14 +179,19 @@ static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, pthread_mutex_t *
   pthread_mutex_unlock(&mset_lock);
 }
 
-/* check_in_heap -- lazy reset hook of every lock call */
-static inline void check_in_heap(struct pma_thread *t, pthread_mutex_t *m) {
+/* pma_lock_first_use -- lazy reset hook of every lock call (any kind) */
+void pma_lock_first_use(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
   if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
     return;
   struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
   if (likely(s && mset_has(s, (uintptr_t)m)))
     return;
-  mset_first_lock(t, m);
+  mset_first_lock(t, m, kind);
+}
+
+/* check_in_heap -- the mutex case of pma_lock_first_use */
+static inline void check_in_heap(struct pma_thread *t, pthread_mutex_t *m) {
+  pma_lock_first_use(t, m, PMA_LK_MUTEX);
 }
 
 /* pma_locks_open / pma_locks_close -- the set is per heap mapping */
@@ -154,10 +211,15 @@ void pma_locks_close(void) {
 
 /* ---------------------------------------------------- deferred release */
 
-/* deferred_take -- remove m from the deferred list; 1 if it was there */
-static int deferred_take(struct pma_thread *t, void *m) {
+/* The deferred list holds each lock's address with its kind in the two low
+ * bits (every lock type is at least 4-byte aligned). */
+#define DTAG(m, kind) ((void *)((uintptr_t)(m) | (uintptr_t)(kind)))
+
+/* pma_deferred_take -- remove (m, kind) from the deferred list; 1 if it was there */
+int pma_deferred_take(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
+  void *tag = DTAG(m, kind);
   for (uint32_t i = t->ndlocks; i-- > 0;)
-    if (t->dlocks[i] == m) {
+    if (t->dlocks[i] == tag) {
       memmove(&t->dlocks[i], &t->dlocks[i + 1], (t->ndlocks - i - 1) * sizeof(void *));
       t->ndlocks--;
       return 1;
@@ -165,7 +227,12 @@ static int deferred_take(struct pma_thread *t, void *m) {
   return 0;
 }
 
-/* deferred_has -- is m on the deferred list */
+/* deferred_take -- the mutex case */
+static int deferred_take(struct pma_thread *t, void *m) {
+  return pma_deferred_take(t, m, PMA_LK_MUTEX);
+}
+
+/* deferred_has -- is mutex m on the deferred list */
 static int deferred_has(struct pma_thread *t, void *m) {
   for (uint32_t i = 0; i < t->ndlocks; i++)
     if (t->dlocks[i] == m)
@@ -173,26 +240,41 @@ static int deferred_has(struct pma_thread *t, void *m) {
   return 0;
 }
 
-/* deferred_add -- keep m locked until the FASE commits */
-static void deferred_add(struct pma_thread *t, void *m) {
+/* pma_deferred_add -- keep (m, kind) locked until the FASE commits */
+void pma_deferred_add(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
   if (t->ndlocks == t->cap_dlocks) {
     uint32_t cap = t->cap_dlocks ? 2 * t->cap_dlocks : 16;
     void **n = realloc(t->dlocks, cap * sizeof(void *));
     if (!n)
-      pma_fatal("out of memory for the deferred-release list (%u mutexes)", cap);
+      pma_fatal("out of memory for the deferred-release list (%u locks)", cap);
     t->dlocks = n;
     t->cap_dlocks = cap;
   }
-  t->dlocks[t->ndlocks++] = m;
+  t->dlocks[t->ndlocks++] = DTAG(m, kind);
 }
 
-/* pma_locks_release_deferred -- after commit: really unlock deferred mutexes */
+/* deferred_add -- the mutex case */
+static void deferred_add(struct pma_thread *t, void *m) { pma_deferred_add(t, m, PMA_LK_MUTEX); }
+
+/* pma_locks_release_deferred -- after commit: really unlock deferred locks */
 void pma_locks_release_deferred(struct pma_thread *t) {
   for (uint32_t i = 0; i < t->ndlocks; i++) {
-    int rc = pthread_mutex_unlock(t->dlocks[i]);
+    uintptr_t tag = (uintptr_t)t->dlocks[i];
+    void *m = (void *)(tag & ~(uintptr_t)3);
+    int rc;
+    switch ((enum pma_lock_kind)(tag & 3)) {
+    case PMA_LK_RWLOCK:
+      rc = pthread_rwlock_unlock(m);
+      break;
+    case PMA_LK_SPIN:
+      rc = pthread_spin_unlock(m);
+      break;
+    default:
+      rc = pthread_mutex_unlock(m);
+      break;
+    }
     if (rc)
-      pma_fatal("releasing deferred mutex %p after commit failed: %s", t->dlocks[i],
-                strerror(rc));
+      pma_fatal("releasing deferred lock %p after commit failed: %s", m, strerror(rc));
   }
   t->ndlocks = 0;
 }
@@ -279,11 +361,11 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   return pthread_mutex_unlock(m);
 }
 
-/* fase_split -- a condition wait releases the mutex: end the FASE first so
- * that the threads that get the mutex meanwhile see only committed data
+/* pma_fase_split -- a condition wait releases the mutex: end the FASE first
+ * so that the threads that get the mutex meanwhile see only committed data
  * (and our rollback can never undo what they commit); the locks the thread
  * keeps holding start a new FASE when the wait returns */
-static void fase_split(struct pma_thread *t) {
+void pma_fase_split(struct pma_thread *t) {
   if (t->depth == 0)
     return;
   pma_fase_commit(t);
@@ -292,12 +374,12 @@ static void fase_split(struct pma_thread *t) {
 
 /* __pma_cond_wait -- pthread_cond_wait that commits the FASE before waiting */
 PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
-  fase_split(pma_self());
+  pma_fase_split(pma_self());
   return pthread_cond_wait(cond, mutex);
 }
 
 /* __pma_cond_timedwait -- pthread_cond_timedwait that commits the FASE first */
 PMA_EXPORT int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime) {
-  fase_split(pma_self());
+  pma_fase_split(pma_self());
   return pthread_cond_timedwait(cond, mutex, abstime);
 }
