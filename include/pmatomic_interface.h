@@ -51,6 +51,9 @@ int __pma_mutex_unlock(void *mutex);
  * held after the wait form a new FASE. */
 int __pma_cond_wait(void *cond, void *mutex);
 int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime);
+/* Inserted before calls of condition waits compiled elsewhere (C++
+ * std::condition_variable::wait in libstdc++.so): commits the FASE. */
+void __pma_before_wait(void);
 int __pma_mutex_clocklock(void *mutex, int clockid, const struct timespec *abstime);
 int __pma_cond_clockwait(void *cond, void *mutex, int clockid, const struct timespec *abstime);
 

@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Statistic.h"
 #include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Debug.h"
@@ -66,7 +67,49 @@ const LockWrapper LockWrappers[] = {
     {"cnd_wait", "__pma_cnd_wait"},
     {"cnd_timedwait", "__pma_cnd_timedwait"},
 };
+
+// Condition waits compiled into libstdc++.so, where the pass cannot rewrite
+// the pthread_cond_wait inside: a call to __pma_before_wait() goes in front
+// of each call, committing the FASE before the mutex is released.  (wait_for
+// and wait_until are inline templates that reach pthread_cond_clockwait or
+// pthread_cond_timedwait, which the table above already covers.)
+const char *const OutOfLineWaits[] = {
+    "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
+};
 } // namespace
+
+// commitBeforeOutOfLineWaits -- insert __pma_before_wait() before the calls
+// of OutOfLineWaits; returns how many calls it guarded
+static unsigned commitBeforeOutOfLineWaits(
+    Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
+  unsigned Guarded = 0;
+  for (const char *Name : OutOfLineWaits) {
+    Function *Wait = M.getFunction(Name);
+    if (!Wait)
+      continue;
+    SmallVector<CallBase *, 8> Calls;
+    for (User *U : Wait->users())
+      if (auto *CB = dyn_cast<CallBase>(U);
+          CB && CB->getCalledOperand() == Wait &&
+          !pmatomic::isRuntimeFunction(*CB->getFunction()))
+        Calls.push_back(CB);
+    if (Calls.empty())
+      continue;
+    FunctionCallee Before = M.getOrInsertFunction(
+        "__pma_before_wait", Type::getVoidTy(M.getContext()));
+    if (auto *F = dyn_cast<Function>(Before.getCallee()))
+      F->setDoesNotThrow();
+    for (CallBase *CB : Calls) {
+      IRBuilder<> B(CB);
+      CallInst *C = B.CreateCall(Before);
+      C->setDebugLoc(CB->getDebugLoc());
+      ++CallsPerFunction[CB->getFunction()];
+      ++NumLockCallsRewritten;
+      ++Guarded;
+    }
+  }
+  return Guarded;
+}
 
 // rewriteLockCalls -- replace uses of the pthread mutex declarations by the
 // wrappers, except inside the runtime, whose wrappers call the real functions.
@@ -111,5 +154,5 @@ unsigned pmatomic::rewriteLockCalls(
     if (Original->use_empty())
       Original->eraseFromParent();
   }
-  return Rewritten;
+  return Rewritten + commitBeforeOutOfLineWaits(M, CallsPerFunction);
 }

@@ -85,6 +85,10 @@ PMA_EXPORT int __pma_cond_clockwait(void *cond, void *mutex, int clockid,
   return pthread_cond_clockwait(cond, mutex, clockid, abstime);
 }
 
+/* __pma_before_wait -- inserted before condition waits the pass cannot
+ * rewrite (std::condition_variable::wait lives in libstdc++.so) */
+PMA_EXPORT void __pma_before_wait(void) { pma_fase_split(pma_self()); }
+
 /* ------------------------------------------------------------ rwlocks */
 
 /* rw_unlock -- pthread_rwlock_unlock as an int (*)(void *) */
