@@ -130,7 +130,7 @@ void pma_fase_open_log(struct pma_thread *t) {
 void pma_fase_enter(struct pma_thread *t) { t->depth++; }
 
 /* pma_fase_commit -- make the FASE durable and retire it (design.md section 3);
- * the caller releases the locks afterwards */
+ * it also releases the deferred locks; the caller releases the last lock */
 void pma_fase_commit(struct pma_thread *t) {
   if (unlikely(!pma_rt.size)) { /* no heap open: nothing can have been logged */
     t->ndfrees = 0;
@@ -153,6 +153,11 @@ void pma_fase_commit(struct pma_thread *t) {
     sl->retired_seq = t->seq;
     pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
   }
+  /* Deferred locks go before the frees: a program that unlocks a mutex and
+   * then frees the block holding it (hand-over-hand delete) had its unlock
+   * deferred; releasing it after the block is free again would write into a
+   * block another thread may already have. */
+  pma_locks_release_deferred(t);
   /* frees take effect only now: no rollback can resurrect the blocks */
   if (t->ndfrees)
     pma_alloc_finish_frees(t);

@@ -85,7 +85,11 @@ def main():
     rollbacks = violations = 0
     tty = sys.stderr.isatty() and not a.quiet
     for i in range(1, a.kills + 1):
-        p = start_run(run_cmd, env, a.timeout)
+        try:
+            p = start_run(run_cmd, env, a.timeout)
+        except RuntimeError as e:
+            print("crashloop: %s: after kill %d: %s" % (name, i - 1, e))
+            return 1
         delay = rng.uniform(a.min_delay_ms, a.max_delay_ms) / 1000.0
         time.sleep(delay)
         if p.poll() is not None:
