@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build check demo clean
+.PHONY: all deps build check demo bench bench-quick clean
 
 all: build
 
@@ -24,6 +24,14 @@ check: build
 # The crash story: a multi-threaded bank killed repeatedly, with and without pmatomic.
 demo: build
 	@examples/demo.sh $(BUILD)
+
+# The benchmark suite (docs/performance.md): about 10 minutes; results in
+# bench/results/.  `make bench-quick` (or BENCH_ARGS=--quick) takes under 2.
+bench: build
+	@python3 bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+bench-quick: build
+	@python3 bench/run.py --build $(BUILD) --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
