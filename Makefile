@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build check demo bench bench-quick clean
+.PHONY: all deps build check check-asan check-mutants soak fuzz fuzz-long demo bench bench-quick clean
 
 all: build
 
@@ -21,6 +21,40 @@ build: deps $(BUILD)/CMakeCache.txt
 check: build
 	@scripts/run-tests.sh $(BUILD)
 
+# The e2e, crash and cli suites with AddressSanitizer + UBSan (runtime, tool and
+# test programs; any report fails the test).  Own build tree: $(ASAN_BUILD).
+ASAN_BUILD ?= build-asan
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DPMA_SANITIZE=ON -DCMAKE_C_COMPILER=clang-19
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(ASAN_BUILD)/test/e2e $(ASAN_BUILD)/test/crash $(ASAN_BUILD)/test/cli
+
+# Mutation testing of the power-failure crash tests (docs/crashtest.md): each
+# seeded protocol bug of runtime/mutants.h must make a test/sim program fail.
+# Own build tree with the mutant runtime: $(MUTANT_BUILD).  ~10 min on 2 cores.
+MUTANT_BUILD ?= build-mutants
+check-mutants: deps
+	cmake -S . -B $(MUTANT_BUILD) $(CMAKE_FLAGS) -DPMA_MUTANTS=ON
+	cmake --build $(MUTANT_BUILD) -j$(JOBS)
+	python3 test/sim/simdriver.py mutants $(MUTANT_BUILD) --jobs $(JOBS)
+
+# At least SOAK_IMAGES crash images over the test/sim programs, every policy,
+# fresh seeds (printed): ~25 min on 2 cores for the default 50,000.
+SOAK_IMAGES ?= 50000
+soak: build
+	python3 test/sim/simdriver.py soak $(BUILD) --images $(SOAK_IMAGES) --jobs $(JOBS)
+
+# libFuzzer on heap images through pmatomic check/info and pma_open
+# (fuzz/fuzz_open.c; seeds are real heaps made at start-up, nothing committed).
+# `make fuzz`: 30 s, bounded, CI-style; `make fuzz-long`: FUZZ_LONG seconds.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_LONG ?= 1800
+fuzz: deps
+	@fuzz/run.sh 30 $(FUZZ_BUILD)
+
+fuzz-long: deps
+	@fuzz/run.sh $(FUZZ_LONG) $(FUZZ_BUILD)
+
 # The crash story: a multi-threaded bank killed repeatedly, with and without pmatomic.
 demo: build
 	@examples/demo.sh $(BUILD)
@@ -34,4 +68,4 @@ bench-quick: build
 	@python3 bench/run.py --build $(BUILD) --quick $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(MUTANT_BUILD)

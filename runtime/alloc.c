@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fork.h"
 #include "internal.h"
 
 static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,7 +76,8 @@ uint64_t pma_alloc_log_chunk(struct pma_thread *t) {
   if (c < 0)
     return 0;
   h->map[c] = PMA_MAP_LOG;
-  pma_persist_now(t, &h->map[c], 1);
+  if (!PMA_MUTANT(log_chunk_map_unflushed))
+    pma_persist_now(t, &h->map[c], 1);
   return (uint64_t)(pma_chunk_at(h, (uint64_t)c) - h->base);
 }
 
@@ -101,9 +103,11 @@ static int32_t run_claim(struct pma_thread *t, struct pma_heap *h, unsigned cls)
     return -1;
   uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)c);
   memset(bm, 0, pma_run_first[cls]);
-  pma_persist_now(t, bm, pma_run_first[cls]);
+  if (!PMA_MUTANT(run_map_unflushed))
+    pma_persist_now(t, bm, pma_run_first[cls]);
   h->map[c] = (uint8_t)(cls + 1);
-  pma_persist_now(t, &h->map[c], 1);
+  if (!PMA_MUTANT(run_claim_unflushed))
+    pma_persist_now(t, &h->map[c], 1);
   struct vchunk *v = &h->alloc->vc[c];
   v->nfree = pma_run_blocks[cls];
   v->hint = 0;
@@ -136,7 +140,8 @@ static void *small_alloc(struct pma_thread *t, struct pma_heap *h, unsigned cls)
               "blocks but its block map has none",
               r, pma_class_size[cls], v->nfree);
   uint32_t idx = (uint32_t)(z - bm);
-  pma_log_store(t, (uintptr_t)z, 1);
+  if (!PMA_MUTANT(alloc_unlogged))
+    pma_log_store(t, (uintptr_t)z, 1);
   __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
   v->hint = idx + 1 < n ? idx + 1 : 0;
   if (--v->nfree == 0)
@@ -153,7 +158,8 @@ static void *large_alloc(struct pma_thread *t, struct pma_heap *h, uint64_t n) {
             (unsigned long long)n, PMA_CHUNK, h->size);
     return NULL;
   }
-  pma_log_store(t, (uintptr_t)&h->map[c], n);
+  if (!PMA_MUTANT(large_alloc_unlogged))
+    pma_log_store(t, (uintptr_t)&h->map[c], n);
   h->alloc->vc[c].len = (uint32_t)n;
   memset(&h->map[c + 1], PMA_MAP_LARGE_NEXT, n - 1);
   h->map[c] = PMA_MAP_LARGE;
@@ -232,7 +238,8 @@ void pma_alloc_commit_frees(struct pma_thread *t) {
   for (uint32_t i = 0; i < t->ndfrees; i++) {
     if (locate(h, (void *)t->dfrees[i], &b))
       pma_fatal("deferred free of %p: not an allocated block any more", (void *)t->dfrees[i]);
-    wrote |= pma_log_store_nofence(t, (uintptr_t)b.state, 1);
+    if (!PMA_MUTANT(free_unlogged))
+      wrote |= pma_log_store_nofence(t, (uintptr_t)b.state, 1);
   }
   if (wrote)
     pma_fence(t);
@@ -274,10 +281,35 @@ void pma_alloc_finish_frees(struct pma_thread *t) {
   t->ndfrees = 0;
 }
 
+#ifdef PMA_MUTANT_BUILD
+/* free_now -- mutant free_immediate: free inside the FASE at once, as a logged
+ * store, and make the block the next one its run hands out */
+static void free_now(struct pma_thread *t, struct pma_heap *h, struct block *b) {
+  struct pma_alloc *a = h->alloc;
+  if (b->large) {
+    uint64_t n = a->vc[b->chunk].len;
+    pma_log_store(t, (uintptr_t)&h->map[b->chunk], n);
+    memset(&h->map[b->chunk], PMA_MAP_FREE, n);
+    a->vc[b->chunk].len = 0;
+    chunk_give(h, b->chunk, n);
+    return;
+  }
+  pthread_mutex_lock(&a->lock);
+  pma_log_store(t, (uintptr_t)b->state, 1);
+  *b->state = PMA_BLK_FREE;
+  struct vchunk *v = &a->vc[b->chunk];
+  v->nfree++;
+  v->hint = (uint32_t)(b->state - (uint8_t *)pma_chunk_at(h, b->chunk));
+  if (!v->listed)
+    list_push(a, b->cls, (int32_t)b->chunk);
+  pthread_mutex_unlock(&a->lock);
+}
+#endif
+
 /* heap_for -- the open heap or NULL with a message */
 static struct pma_heap *heap_for(const char *fn) {
   struct pma_heap *h = pma_rt.heap;
-  if (!h)
+  if (!h && !pma_fork_refuse(fn, NULL))
     pma_err("%s: no heap is open (call pma_open first)", fn);
   return h;
 }
@@ -346,6 +378,12 @@ PMA_EXPORT void pma_free(void *ptr) {
   struct pma_thread *t = pma_self();
   pma_thread_ready(t);
   int own = t->depth == 0;
+#ifdef PMA_MUTANT_BUILD
+  if (PMA_MUTANT(free_immediate) && !own) {
+    free_now(t, h, &b);
+    return;
+  }
+#endif
   if (own)
     pma_fase_enter(t);
   defer_free(t, ptr);
@@ -398,6 +436,8 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
  * (contents kept, rest zeroed) when size is larger.  Call it at startup:
  * a concurrent FASE could see a root that is not committed yet. */
 PMA_EXPORT void *pma_root(pma_heap *h, size_t size) {
+  if (pma_fork_refuse("pma_root", h))
+    return NULL;
   if (!h || h != pma_rt.heap) {
     pma_err("pma_root: %p is not the open heap", (void *)h);
     return NULL;
@@ -426,7 +466,10 @@ PMA_EXPORT void *pma_root(pma_heap *h, size_t size) {
       memcpy(p, cur, keep);
     memset((char *)p + keep, 0, size - keep);
     fresh_written(t, p, size);
-    pma_log_store(t, (uintptr_t)&d->root_off, 2 * sizeof(uint64_t));
+    if (PMA_MUTANT(root_unlogged))
+      pma_dirty_add(t, (uintptr_t)&d->root_off, 2 * sizeof(uint64_t));
+    else
+      pma_log_store(t, (uintptr_t)&d->root_off, 2 * sizeof(uint64_t));
     d->root_off = pma_off(p);
     d->root_size = size;
     if (cur)

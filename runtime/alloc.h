@@ -32,6 +32,11 @@ extern const uint32_t pma_class_size[PMA_NCLASSES] PMA_HIDDEN;
 extern uint32_t pma_run_first[PMA_NCLASSES] PMA_HIDDEN;  /* offset of block 0 */
 extern uint32_t pma_run_blocks[PMA_NCLASSES] PMA_HIDDEN; /* blocks per run */
 
+/* pma_root_check -- the root offset and size describe an allocated block
+ * inside the heap (or no root); 0, or -EINVAL with a "heap corrupt" message.
+ * Reads only the durable maps: `pmatomic check` uses it too. */
+int pma_root_check(struct pma_heap *h) PMA_HIDDEN;
+
 /* size_class -- smallest class holding size bytes (size <= PMA_SMALL_MAX) */
 static inline unsigned size_class(size_t size) {
   unsigned c = size <= 128 ? (unsigned)((size + 15) / 16) - 1 : 8;

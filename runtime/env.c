@@ -85,5 +85,48 @@ int pma_env_load(struct pma_env *env) {
 
   /* PMA_STATS=1: print the pma_get_stats() counters to stderr at pma_close. */
   env->stats = parse_bool(getenv("PMA_STATS"));
+
+  /* The crash simulator's knobs (design.md section 7); they matter only in
+   * sim mode but are checked in every mode, so a typo never goes unnoticed. */
+
+  /* PMA_SIM_CRASH_AT=<k>: lose power when persistence event k (counted from 1
+   * in the process) happens, before it takes effect: write the crash image to
+   * the heap file and exit with status 86.  0 or unset: never. */
+  if ((s = getenv("PMA_SIM_CRASH_AT")) && *s && parse_u64("PMA_SIM_CRASH_AT", s, &env->sim_crash_at))
+    return -EINVAL;
+
+  /* PMA_SIM_POLICY=none|all|random|prefix (default none): which unflushed
+   * words the cache wrote back by itself when the power failed. */
+  env->sim_policy = PMA_SIM_NONE;
+  if ((s = getenv("PMA_SIM_POLICY")) && *s) {
+    int found = 0;
+    for (int p = PMA_SIM_NONE; p <= PMA_SIM_PREFIX; p++)
+      if (!strcmp(s, pma_sim_policy_name((enum pma_sim_policy)p))) {
+        env->sim_policy = (enum pma_sim_policy)p;
+        found = 1;
+      }
+    if (!found) {
+      pma_err("PMA_SIM_POLICY: expected none, all, random or prefix, found \"%s\"", s);
+      return -EINVAL;
+    }
+  }
+
+  /* PMA_SIM_SEED=<n> (default 1): seed of the random and prefix policies. */
+  env->sim_seed = 1;
+  if ((s = getenv("PMA_SIM_SEED")) && *s && parse_u64("PMA_SIM_SEED", s, &env->sim_seed))
+    return -EINVAL;
+
+  /* PMA_SIM_REPORT=<path>: write the simulator's one-line report there at
+   * crash, pma_close and exit. */
+  if ((s = getenv("PMA_SIM_REPORT")) && *s)
+    env->sim_report = s;
+
+#ifdef PMA_MUTANT_BUILD
+  /* PMA_MUTANT=<n>|<name>: mutant runtime only (libpmatomic_rt_mutant, built
+   * with -DPMA_MUTANTS=ON): run with seeded protocol bug n (runtime/mutants.h).
+   * 0 or unset: none.  The shipped runtime does not read it. */
+  if (pma_mutant_select(getenv("PMA_MUTANT")))
+    return -EINVAL;
+#endif
   return 0;
 }

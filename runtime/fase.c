@@ -126,8 +126,12 @@ void pma_fase_open_log(struct pma_thread *t) {
   t->logging = 1;
 }
 
-/* pma_fase_enter -- one more lock or pma_begin */
-void pma_fase_enter(struct pma_thread *t) { t->depth++; }
+/* pma_fase_enter -- one more lock or pma_begin (0 -> 1 is a simulator event) */
+void pma_fase_enter(struct pma_thread *t) {
+  if (t->depth == 0)
+    pma_sim_tick();
+  t->depth++;
+}
 
 /* pma_fase_commit -- make the FASE durable and retire it (design.md section 3);
  * it also releases the deferred locks; the caller releases the last lock */
@@ -136,22 +140,35 @@ void pma_fase_commit(struct pma_thread *t) {
     t->ndfrees = 0;
     return;
   }
+  pma_sim_tick();
   pma_thread_ready(t);
   /* 1. deferred frees: logged stores of this FASE (1 -> 2, 0x41 -> 0x43) */
   if (t->ndfrees)
     pma_alloc_commit_frees(t);
-  /* 2. flush every line the FASE (and earlier non-FASE stores) wrote, fence */
-  if (pma_rt.durable) {
-    int any = t->ndirty != 0;
-    pma_dirty_flush(t);
-    if (any || t->wrote)
-      pma_fence(t);
-  }
-  /* 3. retire: the FASE is committed once retired_seq = seq is durable */
-  if (t->wrote) {
+#ifdef PMA_MUTANT_BUILD
+  if (PMA_MUTANT(retire_first) && t->wrote) {
     struct pma_slot *sl = &pma_rt.heap->slots[t->slot];
     sl->retired_seq = t->seq;
     pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
+  }
+#endif
+  /* 2. flush every line the FASE (and earlier non-FASE stores) wrote, fence */
+  if (pma_rt.durable) {
+    int any = t->ndirty != 0;
+    if (PMA_MUTANT(commit_no_data_flush))
+      t->ndirty = 0;
+    pma_dirty_flush(t);
+    if ((any || t->wrote) && !PMA_MUTANT(commit_no_fence))
+      pma_fence(t);
+  }
+  /* 3. retire: the FASE is committed once retired_seq = seq is durable */
+  if (t->wrote && !PMA_MUTANT(retire_first)) {
+    struct pma_slot *sl = &pma_rt.heap->slots[t->slot];
+    sl->retired_seq = t->seq;
+    if (PMA_MUTANT(retire_unflushed))
+      pma_fence(t);
+    else
+      pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
   }
   /* Deferred locks go before the frees: a program that unlocks a mutex and
    * then frees the block holding it (hand-over-hand delete) had its unlock

@@ -2,14 +2,15 @@
  * flush.c -- the flush layer: one function-pointer table chosen at open
  *
  * Every cache flush, fence and non-temporal copy of the commit protocol goes
- * through pma_rt.ops, so the crash simulator (PMA_MODE=sim, a later issue)
- * can stand behind the same table and see exactly what the protocol asks for.
+ * through pma_rt.ops, so the crash simulator (PMA_MODE=sim, sim.c) stands
+ * behind the same table and sees exactly what the protocol asks for.
  *
  *   process  no-ops: a process crash keeps every executed store (page cache)
  *   pmem     libpmem: pmem_flush (clwb > clflushopt > clflush, chosen by
  *            libpmem from CPUID), pmem_drain (sfence), pmem_memcpy with
  *            PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN
- *   sim      for now the pmem table
+ *   sim      sim.c: flushes snapshot lines into a per-thread pending set,
+ *            fences write them into the simulated media
  */
 #include <libpmem.h>
 #include <string.h>
@@ -46,8 +47,11 @@ static const struct pma_flush_ops pmem_ops = {libpmem_flush, libpmem_fence, libp
 void pma_flush_select(enum pma_mode mode) {
   switch (mode) {
   case PMA_MODE_PMEM:
-  case PMA_MODE_SIM: /* the simulator will get its own table */
     pma_rt.ops = pmem_ops;
+    pma_rt.durable = 1;
+    break;
+  case PMA_MODE_SIM:
+    pma_rt.ops = pma_sim_ops;
     pma_rt.durable = 1;
     break;
   default:

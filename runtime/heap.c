@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fork.h"
 #include "internal.h"
 
 struct pma_rt pma_rt;
@@ -46,8 +47,11 @@ static void print_stats(FILE *f) {
           (unsigned long long)s.nt_bytes);
 }
 
-/* heap_free -- release a heap object that never became (or no longer is) open */
+/* heap_free -- release a heap object that never became (or no longer is) open
+ * (in sim mode the media image, what the protocol made durable, becomes the
+ * file first) */
 static void heap_free(struct pma_heap *h) {
+  pma_sim_close(h);
   pma_alloc_close(h);
   pma_region_close(h);
   free(h->path);
@@ -80,6 +84,9 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
     return NULL;
   }
 
+  if (pma_fork_refuse("pma_open", NULL))
+    return NULL;
+  pma_fork_watch();
   pthread_mutex_lock(&open_lock);
   if (pma_rt.heap) {
     pma_err("pma_open(%s): a heap is already open in this process (%s); pmatomic supports one "
@@ -100,6 +107,7 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
     goto fail;
   enum pma_mode mode = h->env.mode_set ? h->env.mode : opts->mode;
   uintptr_t base = h->env.base_set ? h->env.base : opts->base ? opts->base : PMA_DEFAULT_BASE;
+  h->mode = mode; /* sim: region.c maps the working copy privately */
   if (pma_region_open(h, path, size, base, opts->flags))
     goto fail;
   if (mode == PMA_MODE_DEFAULT)
@@ -108,6 +116,8 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
 
   /* Hooks stay off (size 0) until recovery and the allocator are done. */
   pma_flush_select(mode);
+  if (mode == PMA_MODE_SIM && pma_sim_open(h)) /* before recovery: it has crash points too */
+    goto fail;
   pma_rt.nt_threshold = h->env.nt_threshold;
   pma_rt.base = (uintptr_t)h->base;
   pma_rt.epoch++;
@@ -118,8 +128,9 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
   struct pma_thread *t = pma_self();
   h->hdr->d.clean = 0;
   h->hdr->d.open_count++;
-  pma_persist_now(t, &h->hdr->d, 4 * sizeof(uint64_t));
+  pma_persist_now(t, &h->hdr->d, 4 * sizeof(uint64_t)); /* fences the allocator's clean-ups too */
   pma_stats_reset();
+  pma_sim_opened(h);
   pma_rt.heap = h;
   __atomic_store_n(&pma_rt.size, (uintptr_t)h->size, __ATOMIC_RELEASE);
 
@@ -150,6 +161,8 @@ PMA_EXPORT pma_heap *pma_open(const char *path, size_t size) {
 
 /* pma_close -- make everything durable, mark the heap clean, unmap; 0 or -errno */
 PMA_EXPORT int pma_close(pma_heap *h) {
+  if (pma_fork_refuse("pma_close", h))
+    return -EPERM;
   pthread_mutex_lock(&open_lock);
   if (!h || h != pma_rt.heap) {
     pma_err("pma_close: %p is not the open heap", (void *)h);
@@ -173,6 +186,12 @@ PMA_EXPORT int pma_close(pma_heap *h) {
 
   int rc = 0;
   pma_thread_ready(t);
+#ifdef PMA_MUTANT_BUILD
+  if (PMA_MUTANT(close_clean_first)) {
+    h->hdr->d.clean = 1;
+    pma_persist_now(t, &h->hdr->d.clean, sizeof h->hdr->d.clean);
+  }
+#endif
   if (pma_rt.durable) {
     t->ndirty = 0; /* the whole used heap is flushed below */
     pma_alloc_persist_used(t, h);
@@ -184,6 +203,9 @@ PMA_EXPORT int pma_close(pma_heap *h) {
   pma_persist_now(t, &h->hdr->d.clean, sizeof h->hdr->d.clean);
   if (!h->media_pmem && !rc)
     rc = pma_region_sync(h, &h->hdr->d, sizeof h->hdr->d);
+  int src = pma_sim_close(h); /* sim: the media becomes the file */
+  if (!rc)
+    rc = src;
 
   __atomic_store_n(&pma_rt.size, 0, __ATOMIC_RELEASE);
   pma_rt.heap = NULL;
@@ -203,7 +225,8 @@ PMA_EXPORT void pma_sync(void) {
   pma_thread_ready(t);
   if (pma_rt.durable && t->ndirty) {
     pma_dirty_flush(t);
-    pma_fence(t);
+    if (!PMA_MUTANT(sync_no_fence))
+      pma_fence(t);
   }
   if (!h->media_pmem)
     pma_region_sync(h, h->base, h->size);
@@ -224,7 +247,10 @@ PMA_EXPORT void pma_persist(const void *addr, size_t len) {
   if (s >= e)
     return;
   struct pma_thread *t = pma_self();
-  pma_persist_now(t, (void *)s, e - s);
+  if (PMA_MUTANT(persist_no_fence))
+    pma_flush(t, (void *)s, e - s);
+  else
+    pma_persist_now(t, (void *)s, e - s);
   if (!h->media_pmem)
     pma_region_sync(h, (void *)s, e - s);
 }

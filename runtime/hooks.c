@@ -23,10 +23,12 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
     e = base + size;
   if (s >= e)
     return;
+  if (unlikely(pma_rt.sim)) /* a simulator event; notes the store order too */
+    pma_sim_store(s, e - s);
   struct pma_thread *t = pma_self();
   if (t->depth == 0) {
     /* Not logged; durable by the thread's next commit, pma_sync or pma_close. */
-    if (pma_rt.durable) {
+    if (pma_rt.durable && !PMA_MUTANT(nonfase_unnoted)) {
       pma_thread_ready(t);
       pma_dirty_add(t, s, e - s);
     }

@@ -194,6 +194,9 @@ struct pma_flush_ops {
   void (*memcpy_nt)(void *dst, const void *src, size_t len); /* copy + flush, no fence */
 };
 
+/* Crash image policies of the simulator (design.md section 7). */
+enum pma_sim_policy { PMA_SIM_NONE, PMA_SIM_ALL, PMA_SIM_RANDOM, PMA_SIM_PREFIX };
+
 /* Environment (env.c): parsed once per pma_open. */
 struct pma_env {
   int mode_set;
@@ -203,6 +206,10 @@ struct pma_env {
   size_t nt_threshold;
   int verbose;
   int stats;
+  uint64_t sim_crash_at;          /* PMA_SIM_CRASH_AT, 0 = never */
+  enum pma_sim_policy sim_policy; /* PMA_SIM_POLICY */
+  uint64_t sim_seed;              /* PMA_SIM_SEED */
+  const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -233,6 +240,7 @@ struct pma_rt {
   uintptr_t base;
   uintptr_t size;
   int durable;             /* mode is pmem or sim: flushes and fences are real */
+  int sim;                 /* the crash simulator is counting events (sim.c) */
   uint32_t epoch;          /* bumped at every open and close */
   size_t nt_threshold;
   struct pma_heap *heap;
@@ -326,6 +334,23 @@ static inline uint64_t pma_off(const void *p) { return (uintptr_t)p - pma_rt.bas
 static inline void *pma_ptr(uint64_t off) { return (void *)(pma_rt.base + off); }
 
 /* ------------------------------------------------------------------------ */
+/* Seeded protocol bugs (mutation testing, docs/crashtest.md)               */
+/* ------------------------------------------------------------------------ */
+
+/* PMA_MUTANT(name) -- true when the mutant runtime (built with
+ * -DPMA_MUTANTS=ON as libpmatomic_rt_mutant) runs with PMA_MUTANT=name.  In
+ * the shipped runtime it is the constant 0, so every mutation is dead code
+ * that the compiler removes. */
+#ifdef PMA_MUTANT_BUILD
+#include "mutants.h"
+extern int pma_mutant PMA_HIDDEN;
+#define PMA_MUTANT(name) unlikely(pma_mutant == PMA_MUT_##name)
+int pma_mutant_select(const char *s) PMA_HIDDEN;
+#else
+#define PMA_MUTANT(name) 0
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Module interfaces                                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -339,6 +364,21 @@ int pma_env_load(struct pma_env *env) PMA_HIDDEN;
 
 /* flush.c */
 void pma_flush_select(enum pma_mode mode) PMA_HIDDEN;
+
+/* sim.c: the crash simulator */
+extern const struct pma_flush_ops pma_sim_ops PMA_HIDDEN;
+int pma_sim_open(struct pma_heap *h) PMA_HIDDEN;
+void pma_sim_opened(struct pma_heap *h) PMA_HIDDEN;
+int pma_sim_close(struct pma_heap *h) PMA_HIDDEN;
+void pma_sim_event(void) PMA_HIDDEN;
+void pma_sim_store(uintptr_t addr, size_t len) PMA_HIDDEN;
+const char *pma_sim_policy_name(enum pma_sim_policy p) PMA_HIDDEN;
+
+/* pma_sim_tick -- one persistence event (FASE begin or commit) if simulating */
+static inline void pma_sim_tick(void) {
+  if (unlikely(pma_rt.sim))
+    pma_sim_event();
+}
 
 /* region.c */
 struct pma_geometry {

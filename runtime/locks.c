@@ -349,6 +349,10 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   if (!owned_check(t, m))
     return pthread_mutex_unlock(m); /* EPERM, like the real call */
   if (t->depth > 1) {
+    if (PMA_MUTANT(early_release)) {
+      t->depth--;
+      return pthread_mutex_unlock(m);
+    }
     if (KIND_TYPE(m->__data.__kind) == PTHREAD_MUTEX_ERRORCHECK_NP && deferred_has(t, m))
       return EPERM; /* already unlocked in the program's view */
     deferred_add(t, m);
@@ -366,7 +370,7 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
  * (and our rollback can never undo what they commit); the locks the thread
  * keeps holding start a new FASE when the wait returns */
 void pma_fase_split(struct pma_thread *t) {
-  if (t->depth == 0)
+  if (t->depth == 0 || PMA_MUTANT(cond_wait_no_commit))
     return;
   pma_fase_commit(t);
   pma_locks_release_deferred(t);

@@ -94,8 +94,12 @@ static inline uint32_t word_mask(uint64_t w, uint64_t off, size_t len) {
  * Inside a FASE the filter is cleared too: a later store to a flushed line
  * must be logged (and so noted) again to be flushed at commit. */
 void pma_dirty_flush(struct pma_thread *t) {
-  for (uint32_t i = 0; i < t->ndirty; i++)
-    pma_flush(t, (void *)t->dirty[i].start, t->dirty[i].end - t->dirty[i].start);
+  for (uint32_t i = 0; i < t->ndirty; i++) {
+    size_t len = t->dirty[i].end - t->dirty[i].start;
+    if (PMA_MUTANT(dirty_last_line) && len > PMA_LINE)
+      len -= PMA_LINE;
+    pma_flush(t, (void *)t->dirty[i].start, len);
+  }
   t->ndirty = 0;
   if (t->depth)
     filter_clear(t);
@@ -140,7 +144,8 @@ char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) {
   struct pma_chunk_hdr *ch = pma_ptr(off);
   memcpy(ch->magic, PMA_LOGCK_MAGIC, 8);
   ch->next = 0;
-  pma_persist_now(t, ch, sizeof *ch);
+  if (!PMA_MUTANT(chunk_header_unflushed))
+    pma_persist_now(t, ch, sizeof *ch);
   *link = off;
   pma_persist_now(t, link, sizeof *link);
   return (char *)ch;
@@ -162,7 +167,8 @@ static PMA_NOINLINE void log_jump(struct pma_thread *t) {
   struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
   r->hdr = PMA_REC_HDR(0, 0, PMA_REC_JUMP);
   r->check = pma_rec_check(t->seq, r->hdr, NULL, 0);
-  pma_flush(t, r, sizeof *r);
+  if (!PMA_MUTANT(jump_unflushed))
+    pma_flush(t, r, sizeof *r);
   t->chunk = next;
   t->pos = sizeof(struct pma_chunk_hdr);
 }
@@ -170,10 +176,19 @@ static PMA_NOINLINE void log_jump(struct pma_thread *t) {
 /* ------------------------------------------------------------- records */
 
 /* log_records -- append records holding the current bytes of [off, off+len),
- * split to fit the 14-bit length and the chunk; flushed, not fenced */
+ * split to fit the 14-bit length and the chunk; flushed, the last one not
+ * fenced.  A store split into several records fences between them: recovery
+ * reads a valid record after an invalid one as a log damaged in the middle
+ * (recover.c), which is only true when the invalid one was durable before the
+ * valid one was written; without the fence a power failure may keep a later
+ * piece of one store and tear an earlier one (found by the crash simulator). */
 static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
   const char *src = pma_ptr(off);
+  int first = 1;
   while (len) {
+    if (!first && !PMA_MUTANT(split_unfenced))
+      pma_fence(t);
+    first = 0;
     size_t room = PMA_REC_LIMIT - t->pos;
     if (room < sizeof(struct pma_rec) + 8) {
       log_jump(t);
@@ -192,20 +207,30 @@ static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
     size_t body = piece & ~(size_t)7, tail = piece - body;
     if (pma_rt.durable && piece >= pma_rt.nt_threshold) {
       /* never read again unless we crash: keep it out of the cache */
-      pma_rt.ops.memcpy_nt(data, src, body);
+      if (PMA_MUTANT(rec_unflushed))
+        memcpy(data, src, body);
+      else
+        pma_rt.ops.memcpy_nt(data, src, body);
       PMA_STAT(t, nt_bytes, body);
-      pma_flush(t, r, sizeof *r);
+      if (!PMA_MUTANT(rec_unflushed))
+        pma_flush(t, r, sizeof *r);
       if (tail) {
         uint64_t w = 0;
         memcpy(&w, src + body, tail);
         memcpy(data + body, &w, 8);
-        pma_flush(t, data + body, 8);
+        if (!PMA_MUTANT(rec_unflushed) && !PMA_MUTANT(nt_tail_unflushed))
+          pma_flush(t, data + body, 8);
       }
     } else {
       memcpy(data, src, piece);
       if (tail)
         memset(data + piece, 0, 8 - tail);
-      pma_flush(t, r, sizeof *r + pad8(piece));
+      size_t flen = sizeof *r + pad8(piece);
+      if (PMA_MUTANT(rec_last_line) && (((uintptr_t)r + flen - 1) & ~(uintptr_t)(PMA_LINE - 1)) >
+                                           ((uintptr_t)r & ~(uintptr_t)(PMA_LINE - 1)))
+        flen = (((uintptr_t)r + flen - 1) & ~(uintptr_t)(PMA_LINE - 1)) - (uintptr_t)r;
+      if (!PMA_MUTANT(rec_unflushed))
+        pma_flush(t, r, flen);
     }
     PMA_STAT(t, log_records, 1);
     PMA_STAT(t, log_bytes, piece);
@@ -247,7 +272,7 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
   log_records(t, off, len);
   if (small)
     for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++)
-      filter_add(t, w, word_mask(w, off, len));
+      filter_add(t, w, PMA_MUTANT(filter_whole_words) ? 0xffu : word_mask(w, off, len));
   else
     big_add(t, off, len);
   return 1;
@@ -255,7 +280,7 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
 
 /* pma_log_store -- pma_log_store_nofence plus the one fence per hook call */
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
-  if (pma_log_store_nofence(t, addr, len))
+  if (pma_log_store_nofence(t, addr, len) && !PMA_MUTANT(log_unfenced))
     pma_fence(t);
 }
 

@@ -312,14 +312,22 @@ int pma_header_check(const char *path, const struct pma_header *hdr, off_t fsize
   return 0;
 }
 
-/* map_fixed -- map fd at exactly base; sets *sync when MAP_SYNC worked */
-static void *map_fixed(int fd, uintptr_t base, size_t size, int *sync) {
+/* map_fixed -- map fd at exactly base; sets *sync when MAP_SYNC worked.
+ * priv: the crash simulator's working copy (MAP_PRIVATE: copy-on-write, the
+ * program's stores never reach the file; sim.c writes the file itself). */
+static void *map_fixed(int fd, uintptr_t base, size_t size, int priv, int *sync) {
   int prot = PROT_READ | PROT_WRITE;
-  void *p = mmap((void *)base, size, prot, MAP_SHARED_VALIDATE | MAP_SYNC | MAP_FIXED_NOREPLACE,
-                 fd, 0);
-  *sync = p != MAP_FAILED;
-  if (p == MAP_FAILED && (errno == EOPNOTSUPP || errno == EINVAL))
-    p = mmap((void *)base, size, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+  void *p;
+  *sync = 0;
+  if (priv) {
+    p = mmap((void *)base, size, prot, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+  } else {
+    p = mmap((void *)base, size, prot, MAP_SHARED_VALIDATE | MAP_SYNC | MAP_FIXED_NOREPLACE, fd,
+             0);
+    *sync = p != MAP_FAILED;
+    if (p == MAP_FAILED && (errno == EOPNOTSUPP || errno == EINVAL))
+      p = mmap((void *)base, size, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+  }
   if (p != MAP_FAILED && p != (void *)base) {
     /* A kernel older than 4.17 treats MAP_FIXED_NOREPLACE as a hint. */
     munmap(p, size);
@@ -360,9 +368,10 @@ static int open_or_create(struct pma_heap *h, const char *path, size_t size, uin
   return -ENOENT;
 }
 
-/* pma_region_open -- open (or create) path, validate it and map it at its base;
- * fills h->fd/base/size/hdr/slots/map/data/nchunks/media_pmem.  Nothing in the
- * file is modified.  0 or -errno (message set). */
+/* pma_region_open -- open (or create) path, validate it and map it at its base
+ * (privately when h->mode is PMA_MODE_SIM); fills h->fd/base/size/hdr/slots/
+ * map/data/nchunks/media_pmem.  Nothing in the file is modified.  0 or -errno
+ * (message set). */
 int pma_region_open(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
                     unsigned flags) {
   int fd = open_or_create(h, path, size, base, flags);
@@ -411,7 +420,8 @@ int pma_region_open(struct pma_heap *h, const char *path, size_t size, uintptr_t
     goto fail;
 
   int sync;
-  void *p = map_fixed(fd, hdr.s.base, hdr.s.heap_size, &sync);
+  int priv = h->mode == PMA_MODE_SIM;
+  void *p = map_fixed(fd, hdr.s.base, hdr.s.heap_size, priv, &sync);
   if (p == MAP_FAILED) {
     rc = -errno;
     if (errno == EEXIST) {
@@ -437,7 +447,7 @@ int pma_region_open(struct pma_heap *h, const char *path, size_t size, uintptr_t
   h->data = (char *)p + hdr.s.data_off;
   h->nchunks = hdr.s.nchunks;
   h->data_off = hdr.s.data_off;
-  h->media_pmem = sync || pmem_is_pmem(p, h->size);
+  h->media_pmem = !priv && (sync || pmem_is_pmem(p, h->size));
   return 0;
 
 fail:
@@ -445,8 +455,12 @@ fail:
   return rc;
 }
 
-/* pma_region_sync -- msync the pages of [addr, addr+len) (MS_SYNC) */
+/* pma_region_sync -- msync the pages of [addr, addr+len) (MS_SYNC).  A no-op
+ * in sim mode: the private mapping has nothing to write back, and what is
+ * durable there is decided by the flush table alone (sim.c). */
 int pma_region_sync(struct pma_heap *h, const void *addr, size_t len) {
+  if (h->mode == PMA_MODE_SIM)
+    return 0;
   long page = sysconf(_SC_PAGESIZE);
   uintptr_t s = (uintptr_t)addr & ~(uintptr_t)(page - 1);
   uintptr_t e = (uintptr_t)addr + len;

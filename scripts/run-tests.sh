@@ -13,7 +13,7 @@ if [ -s "$summary" ]; then
   grep -E "^crashloop: .*(kills|violation)|^crashtest: [0-9]+ points" "$summary" | sed 's/^/   /'
   awk '/^crashloop: .* kills, [0-9]+ recoveries checked/ {k += $3} END {if (k) printf "   SIGKILL crash loops: %d kills with the plugin, each followed by a recovery and a check\n", k}' "$summary"
 fi
-python3 - "$xml" <<'PY'
+(python3 - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 cases = root.iter("testcase")
@@ -27,5 +27,6 @@ for c in cases:
         passed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
+) | tee "$build/test/summary-line.txt"
 rm -f "$xml"
 exit $rc

@@ -10,12 +10,20 @@
  *      flushed and fenced, plus what the policy lets through - and exits 86);
  *   3. run PROG again: it recovers and must exit 0 (its own invariant check);
  *   4. for sampled points, crash during that recovery at each of its events,
- *      and during the recovery of the recovery (two deep), then check.
+ *      and during the recovery of the recovery (two deep), and at a few
+ *      events after the recovery (the recovered program's own work), then
+ *      check.
+ *
+ * A run "crashed at k" when it exits with status 86 and its report says
+ * crashed=1.  A program that exits without pma_close also leaves a crash
+ * image (crashed=1) but keeps its own exit status: for the driver that is a
+ * run that ended before its crash point.
  *
  * PROG ARGS is run with every "%h" in ARGS replaced by the heap path.  PROG
  * must open the heap, check its invariants (exit 1 if broken), do a bounded
  * amount of work and exit 0.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,6 +52,8 @@ struct ct_opts {
   uint64_t seed;
   int rec_depth;        /* 0, 1 or 2 */
   long rec_points;      /* crash points that also get recovery crashes */
+  long post_points;     /* of those, crashes after the recovery (in the program) */
+  int stop;             /* stop at the first failure */
   int timeout;          /* seconds per run */
   long only_point;      /* replay one point (with only_policy/seed) */
   int verbose, quiet;
@@ -54,12 +64,12 @@ struct ct_opts {
 struct ct_run {
   int status;           /* exit code, or 128+signal, or -1 on timeout */
   long events, rec_events;
-  int crashed;
+  int crashed;          /* exit 86 and crashed=1: the power failed at the crash point */
   char *output;         /* combined stdout+stderr (malloc'd) */
 };
 
 struct ct_totals {
-  long runs, points, images, rec_crashes, failures;
+  long runs, points, images, rec_crashes, post_crashes, failures;
 };
 
 static char heap_path[PATH_MAX];
@@ -158,7 +168,7 @@ static void run_prog(const struct ct_opts *o, long crash_at, enum policy pol, ui
   char *rep = slurp(report_path);
   r->events = report_value(rep, "events");
   r->rec_events = report_value(rep, "recovery_events");
-  r->crashed = report_value(rep, "crashed") == 1;
+  r->crashed = r->status == SIM_EXIT && report_value(rep, "crashed") == 1;
   free(rep);
   r->output = slurp(out_path);
 }
@@ -245,9 +255,9 @@ static int one_image(const struct ct_opts *o, struct ct_totals *t, long k, enum 
 }
 
 /* recovery_events -- how many persistence events the recovery after a crash
- * at (k, pol, seed) takes; -1 if unknown */
+ * at (k, pol, seed) takes (-1 if unknown); *total: events of that whole run */
 static long recovery_events(const struct ct_opts *o, struct ct_totals *t, long k, enum policy pol,
-                            uint64_t seed) {
+                            uint64_t seed, long *total) {
   struct ct_run r;
   unlink(heap_path);
   run_prog(o, k, pol, seed, &r);
@@ -255,7 +265,39 @@ static long recovery_events(const struct ct_opts *o, struct ct_totals *t, long k
   run_prog(o, 0, POL_NONE, 0, &r);
   t->runs += 2;
   free(r.output);
+  *total = r.events;
   return r.rec_events;
+}
+
+/* rec_point -- is crash point number idx (of n) one of the m whose recovery
+ * is crashed too: m points spread evenly over the run, not its first m */
+static int rec_point(long idx, long n, long m) {
+  if (m >= n)
+    return 1;
+  return (idx + 1) * m / n != idx * m / n;
+}
+
+/* tool_basename -- the last component of a path */
+static const char *tool_basename(const char *p) {
+  const char *b = strrchr(p, '/');
+  return b ? b + 1 : p;
+}
+
+/* clean_dir -- remove everything in the scratch directory (PROG may leave
+ * files next to the heap), then the directory */
+static void clean_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *e;
+    char path[PATH_MAX];
+    while ((e = readdir(d)))
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+      }
+    closedir(d);
+  }
+  rmdir(dir);
 }
 
 /* usage -- the man-page-style help */
@@ -265,9 +307,10 @@ static void usage(FILE *f) {
         "Power-failure crash testing.  Runs PROG under the crash simulator (PMA_MODE=sim):\n"
         "once to count its persistence events (every flush, fence, FASE begin/commit and\n"
         "instrumented store), then, for each chosen crash point and image policy, crashes it\n"
-        "there, reruns it (recovery + PROG's own check), and crashes some recoveries too.\n"
-        "Every \"%h\" in ARGS is replaced by the heap file path.  PROG must exit 0 when its\n"
-        "invariants hold.\n"
+        "there (the simulator writes the crash image and exits 86), reruns it (recovery +\n"
+        "PROG's own check), and crashes some recoveries too.  Every \"%h\" in ARGS is\n"
+        "replaced by the heap file path; PROG may keep other files next to it.  PROG must\n"
+        "exit 0 when its invariants hold.  See docs/crashtest.md.\n"
         "\n"
         "Options:\n"
         "  --points N          sample N crash points (default: every point)\n"
@@ -276,7 +319,11 @@ static void usage(FILE *f) {
         "  --images K          images per point for random and prefix (default 1)\n"
         "  --seed S            seed for sampling and images (default 1)\n"
         "  --recovery-depth D  crash inside recovery 0, 1 or 2 deep (default 2)\n"
-        "  --recovery-points M crash points whose recovery is crashed too (default 8)\n"
+        "  --recovery-points M crash points whose recovery is crashed too, spread over\n"
+        "                      the run (default 8)\n"
+        "  --post-recovery N   for each of those, also crash at N sampled events after\n"
+        "                      the recovery, in the recovered program (default 2)\n"
+        "  -x, --stop          stop at the first failure\n"
         "  --timeout SEC       limit per run (default 60)\n"
         "  --point K --policy P [--recovery-at J[,J2]]\n"
         "                      replay one image (what a failure line prints)\n"
@@ -314,7 +361,8 @@ static int parse_policies(const char *s, unsigned *out) {
 
 /* cmd_crashtest -- entry point of `pmatomic crashtest` */
 int cmd_crashtest(int argc, char **argv) {
-  struct ct_opts o = {.images = 1, .seed = 1, .rec_depth = 2, .rec_points = 8, .timeout = 60,
+  struct ct_opts o = {.images = 1, .seed = 1, .rec_depth = 2, .rec_points = 8, .post_points = 2,
+                      .timeout = 60,
                       .policies = (1u << POL_NONE) | (1u << POL_PREFIX) | (1u << POL_RANDOM)};
   long rec_at[2] = {0, 0};
   int nrec_at = 0, one_pol = -1, i;
@@ -331,6 +379,10 @@ int cmd_crashtest(int argc, char **argv) {
       o.verbose = 1;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
       o.quiet = 1;
+    } else if (!strcmp(a, "-x") || !strcmp(a, "--stop")) {
+      o.stop = 1;
+    } else if (v && !strcmp(a, "--post-recovery")) {
+      o.post_points = tool_number(a, argv[++i], 0, LONG_MAX);
     } else if (v && !strcmp(a, "--points")) {
       o.points = tool_number(a, argv[++i], 1, LONG_MAX);
     } else if (v && !strcmp(a, "--images")) {
@@ -437,11 +489,11 @@ int cmd_crashtest(int argc, char **argv) {
   for (long idx = 0; idx < npoints; idx++) {
     long k = npoints < n ? 1 + (long)(rng(&s) % (uint64_t)n) : idx + 1;
     t.points++;
-    for (int p = 0; p < NPOL; p++) {
+    for (int p = 0; p < NPOL && !(o.stop && t.failures); p++) {
       if (!(o.policies & (1u << p)))
         continue;
       int reps = (p == POL_RANDOM || p == POL_PREFIX) ? o.images : 1;
-      for (int rep = 0; rep < reps; rep++) {
+      for (int rep = 0; rep < reps && !(o.stop && t.failures); rep++) {
         uint64_t seed = rng(&s) % 1000000007u;
         int r = one_image(&o, &t, k, (enum policy)p, seed, NULL, 0);
         if (r == 2)
@@ -452,12 +504,13 @@ int cmd_crashtest(int argc, char **argv) {
                  (unsigned long long)seed, r ? "FAIL" : "ok");
       }
     }
-    /* crash inside the recovery of some points, one and two deep */
-    if (o.rec_depth > 0 && idx < o.rec_points) {
+    /* crash inside the recovery of rec_points points spread over the run,
+     * one and two deep, and a little after it */
+    if (o.rec_depth > 0 && rec_point(idx, npoints, o.rec_points)) {
       enum policy pol = (o.policies & (1u << POL_RANDOM)) ? POL_RANDOM : POL_NONE;
       uint64_t seed = rng(&s) % 1000000007u;
-      long re = recovery_events(&o, &t, k, pol, seed);
-      for (long j = 1; j <= re; j++) {
+      long total, re = recovery_events(&o, &t, k, pol, seed, &total);
+      for (long j = 1; j <= re && !(o.stop && t.failures); j++) {
         long rec[2] = {j, 0};
         t.images += one_image(&o, &t, k, pol, seed, rec, 1) != 2;
         if (o.rec_depth > 1) {
@@ -465,7 +518,16 @@ int cmd_crashtest(int argc, char **argv) {
           t.images += one_image(&o, &t, k, pol, seed, rec, 2) != 2;
         }
       }
+      for (long j = 0; j < o.post_points && total > re && !(o.stop && t.failures); j++) {
+        long rec[2] = {re + 1 + (long)(rng(&s) % (uint64_t)(total - re)), 0};
+        long before = t.rec_crashes;
+        t.images += one_image(&o, &t, k, pol, seed, rec, 1) != 2;
+        t.post_crashes += t.rec_crashes - before;
+        t.rec_crashes = before;
+      }
     }
+    if (o.stop && t.failures)
+      break;
     if (tty) {
       fprintf(stderr, "\r  point %ld/%ld: %ld images, %ld failures", idx + 1, npoints, t.images, t.failures);
       fflush(stderr);
@@ -473,13 +535,12 @@ int cmd_crashtest(int argc, char **argv) {
   }
   if (tty)
     fprintf(stderr, "\n");
-  printf("crashtest: %ld points, %ld images (%ld crashes inside recovery), %ld runs, %ld failures\n",
-         t.points, t.images, t.rec_crashes, t.runs, t.failures);
+  printf("crashtest: %ld points, %ld images (%ld crashes inside recovery, %ld after it), %ld runs, "
+         "%ld failures [%s]\n",
+         t.points, t.images, t.rec_crashes, t.post_crashes, t.runs, t.failures,
+         tool_basename(o.argv[0]));
   rc = t.failures != 0;
 out:
-  unlink(heap_path);
-  unlink(report_path);
-  unlink(out_path);
-  rmdir(dir);
+  clean_dir(dir);
   return rc;
 }

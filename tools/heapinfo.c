@@ -2,22 +2,16 @@
  * heapinfo.c -- `pmatomic info` (read-only description of a heap file) and
  * `pmatomic recover` (run recovery without the application)
  *
- * info never writes: it reads the header with pread, validates it with the
- * runtime's own check, and maps the file privately and read-only at any
- * address (every in-file reference is an offset, so the fixed base is not
- * needed to read it).
+ * info never writes: it reads the file through heapfile.c (header validated
+ * with the runtime's own check, private read-only mapping).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
+#include "heapfile.h"
 #include "internal.h"
 #include "pmatomic_tool.h"
 
@@ -64,7 +58,7 @@ static const char *human(uint64_t v, char *buf, size_t n) {
 
 /* cmd_info -- entry point of `pmatomic info` */
 int cmd_info(int argc, char **argv) {
-  if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+  if (heapfile_help(argc, argv)) {
     info_usage(stdout);
     return 0;
   }
@@ -73,45 +67,20 @@ int cmd_info(int argc, char **argv) {
     return 2;
   }
   const char *path = argv[1];
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) {
-    fprintf(stderr, "pmatomic info: cannot open %s: %s\n", path, strerror(errno));
+  struct heapfile f;
+  if (heapfile_open("info", path, 0, &f))
     return 1;
-  }
-  struct stat st;
-  struct pma_header hdr;
-  if (fstat(fd, &st) || st.st_size < (off_t)sizeof hdr) {
-    fprintf(stderr, "pmatomic info: %s: file is %lld bytes, smaller than a heap header (%zu bytes)\n",
-            path, (long long)st.st_size, sizeof hdr);
-    close(fd);
-    return 1;
-  }
-  if (pread(fd, &hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
-      pma_header_check(path, &hdr, st.st_size)) {
-    fprintf(stderr, "pmatomic info: %s\n", pma_errormsg());
-    close(fd);
-    return 1;
-  }
-  const struct pma_hdr_static *s = &hdr.s;
-  char *img = mmap(NULL, s->heap_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (img == MAP_FAILED) {
-    fprintf(stderr, "pmatomic info: cannot map %s: %s\n", path, strerror(errno));
-    return 1;
-  }
-  pma_classes_init();
-  struct pma_heap h = {.base = img,
-                       .size = s->heap_size,
-                       .hdr = (struct pma_header *)img,
-                       .slots = (struct pma_slot *)(img + s->slot_off),
-                       .map = (uint8_t *)img + s->map_off,
-                       .data = img + s->data_off,
-                       .nchunks = s->nchunks,
-                       .data_off = s->data_off};
+  const struct pma_hdr_static *s = &f.hdr.s;
+  const struct pma_hdr_dyn *d = &f.h.hdr->d;
+  struct pma_heap h = f.h;
   char b1[32], b2[32];
   time_t ct = (time_t)s->ctime;
   char when[64];
-  strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&ct));
+  struct tm tm;
+  if (gmtime_r(&ct, &tm)) /* any 64-bit value can be in the file: gmtime fails on some */
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  else
+    snprintf(when, sizeof when, "(not a valid time: %llu)", (unsigned long long)s->ctime);
   printf("heap:          %s\n", path);
   printf("format:        version %u\n", s->version);
   printf("size:          %llu bytes (%s), %llu data chunks of %u KiB\n",
@@ -122,12 +91,12 @@ int cmd_info(int argc, char **argv) {
   for (int i = 0; i < 16; i++)
     printf("%02x%s", s->uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
   printf("\ncreated:       %s\n", when);
-  printf("state:         %s\n", hdr.d.clean == 1 ? "closed cleanly"
+  printf("state:         %s\n", d->clean == 1 ? "closed cleanly"
                                                   : "not closed cleanly (open now, or crashed)");
-  printf("opened:        %llu times\n", (unsigned long long)hdr.d.open_count);
-  if (hdr.d.root_off)
-    printf("root:          offset %#llx, %llu bytes\n", (unsigned long long)hdr.d.root_off,
-           (unsigned long long)hdr.d.root_size);
+  printf("opened:        %llu times\n", (unsigned long long)d->open_count);
+  if (d->root_off)
+    printf("root:          offset %#llx, %llu bytes\n", (unsigned long long)d->root_off,
+           (unsigned long long)d->root_size);
   else
     printf("root:          none\n");
 
@@ -190,13 +159,13 @@ int cmd_info(int argc, char **argv) {
   }
   printf("thread logs:   %u in use, %u with a pending FASE (%llu records, %llu bytes)\n", used,
          pending, (unsigned long long)precs, (unsigned long long)pbytes);
-  munmap(img, s->heap_size);
+  heapfile_close(&f);
   return corrupt;
 }
 
 /* cmd_recover -- entry point of `pmatomic recover` */
 int cmd_recover(int argc, char **argv) {
-  if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+  if (heapfile_help(argc, argv)) {
     recover_usage(stdout);
     return 0;
   }

@@ -54,6 +54,7 @@ static const struct {
   const char *what;
 } cmds[] = {
     {"info", cmd_info, "describe a heap file: version, size, base, clean or not, logs, usage"},
+    {"check", cmd_check, "verify every invariant of a heap file (never modifies it)"},
     {"recover", cmd_recover, "roll back incomplete FASEs of a heap without the application"},
     {"crashtest", cmd_crashtest, "power-failure crash testing of a program with the simulator"},
 };

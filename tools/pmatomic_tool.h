@@ -11,6 +11,7 @@ long tool_number(const char *opt, const char *s, long lo, long hi);
 /* tool_subst -- malloc'd copy of s with every occurrence of pat replaced by rep */
 char *tool_subst(const char *s, const char *pat, const char *rep);
 
+int cmd_check(int argc, char **argv);
 int cmd_crashtest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
