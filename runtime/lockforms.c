@@ -94,77 +94,33 @@ PMA_EXPORT void __pma_before_wait(void) { pma_fase_split(pma_self()); }
 /* rw_unlock -- pthread_rwlock_unlock as an int (*)(void *) */
 static int rw_unlock(void *rw) { return pthread_rwlock_unlock(rw); }
 
-/* __pma_rwlock_rdlock -- read lock; counts as a lock held */
-PMA_EXPORT int __pma_rwlock_rdlock(void *rw) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_rdlock(rw), 0);
-}
+/* ACQUIRE -- define wrapper NAME(lock, ...) for one acquiring call: a lock on
+ * our own deferred list is taken back at once; otherwise reset it if a crash
+ * left it held, make CALL, and enter the FASE when CALL returns OK */
+#define ACQUIRE(NAME, KIND, OK, CALL, ...)                                      \
+  PMA_EXPORT int NAME(void *lock, ##__VA_ARGS__) {                             \
+    struct pma_thread *t = pma_self();                                         \
+    if (reenter(t, lock, KIND))                                                \
+      return OK;                                                               \
+    pma_lock_first_use(t, lock, KIND);                                         \
+    return took(t, CALL, OK);                                                  \
+  }
 
-/* __pma_rwlock_tryrdlock -- try read lock */
-PMA_EXPORT int __pma_rwlock_tryrdlock(void *rw) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_tryrdlock(rw), 0);
-}
-
-/* __pma_rwlock_timedrdlock -- read lock with a deadline */
-PMA_EXPORT int __pma_rwlock_timedrdlock(void *rw, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_timedrdlock(rw, abstime), 0);
-}
-
-/* __pma_rwlock_clockrdlock -- read lock with a deadline on a chosen clock */
-PMA_EXPORT int __pma_rwlock_clockrdlock(void *rw, int clockid, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_clockrdlock(rw, clockid, abstime), 0);
-}
-
-/* __pma_rwlock_wrlock -- write lock */
-PMA_EXPORT int __pma_rwlock_wrlock(void *rw) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_wrlock(rw), 0);
-}
-
-/* __pma_rwlock_trywrlock -- try write lock */
-PMA_EXPORT int __pma_rwlock_trywrlock(void *rw) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_trywrlock(rw), 0);
-}
-
-/* __pma_rwlock_timedwrlock -- write lock with a deadline */
-PMA_EXPORT int __pma_rwlock_timedwrlock(void *rw, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_timedwrlock(rw, abstime), 0);
-}
-
-/* __pma_rwlock_clockwrlock -- write lock with a deadline on a chosen clock */
-PMA_EXPORT int __pma_rwlock_clockwrlock(void *rw, int clockid, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, rw, PMA_LK_RWLOCK))
-    return 0;
-  pma_lock_first_use(t, rw, PMA_LK_RWLOCK);
-  return took(t, pthread_rwlock_clockwrlock(rw, clockid, abstime), 0);
-}
+/* rwlocks: read and write acquisitions both count as a lock held */
+ACQUIRE(__pma_rwlock_rdlock, PMA_LK_RWLOCK, 0, pthread_rwlock_rdlock(lock))
+ACQUIRE(__pma_rwlock_tryrdlock, PMA_LK_RWLOCK, 0, pthread_rwlock_tryrdlock(lock))
+ACQUIRE(__pma_rwlock_timedrdlock, PMA_LK_RWLOCK, 0, pthread_rwlock_timedrdlock(lock, abstime),
+        const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_clockrdlock, PMA_LK_RWLOCK, 0,
+        pthread_rwlock_clockrdlock(lock, clockid, abstime), int clockid,
+        const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_wrlock, PMA_LK_RWLOCK, 0, pthread_rwlock_wrlock(lock))
+ACQUIRE(__pma_rwlock_trywrlock, PMA_LK_RWLOCK, 0, pthread_rwlock_trywrlock(lock))
+ACQUIRE(__pma_rwlock_timedwrlock, PMA_LK_RWLOCK, 0, pthread_rwlock_timedwrlock(lock, abstime),
+        const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_clockwrlock, PMA_LK_RWLOCK, 0,
+        pthread_rwlock_clockwrlock(lock, clockid, abstime), int clockid,
+        const struct timespec *abstime)
 
 /* __pma_rwlock_unlock -- a write release in the middle of a FASE is
  * deferred, a read release is not (see the top of this file) */
@@ -181,23 +137,8 @@ PMA_EXPORT int __pma_rwlock_unlock(void *rw) {
 /* spin_unlock -- pthread_spin_unlock as an int (*)(void *) */
 static int spin_unlock(void *s) { return pthread_spin_unlock(s); }
 
-/* __pma_spin_lock -- spinlock; counts as a lock held */
-PMA_EXPORT int __pma_spin_lock(void *s) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, s, PMA_LK_SPIN))
-    return 0;
-  pma_lock_first_use(t, s, PMA_LK_SPIN);
-  return took(t, pthread_spin_lock(s), 0);
-}
-
-/* __pma_spin_trylock -- try spinlock */
-PMA_EXPORT int __pma_spin_trylock(void *s) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, s, PMA_LK_SPIN))
-    return 0;
-  pma_lock_first_use(t, s, PMA_LK_SPIN);
-  return took(t, pthread_spin_trylock(s), 0);
-}
+ACQUIRE(__pma_spin_lock, PMA_LK_SPIN, 0, pthread_spin_lock(lock))
+ACQUIRE(__pma_spin_trylock, PMA_LK_SPIN, 0, pthread_spin_trylock(lock))
 
 /* __pma_spin_unlock -- inner release deferred, outermost commits */
 PMA_EXPORT int __pma_spin_unlock(void *s) {
@@ -213,32 +154,10 @@ _Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t), "mtx_t is a pthread mut
 /* mtx_unlock_fn -- mtx_unlock as an int (*)(void *) */
 static int mtx_unlock_fn(void *m) { return mtx_unlock(m); }
 
-/* __pma_mtx_lock -- C11 mtx_lock */
-PMA_EXPORT int __pma_mtx_lock(void *m) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, m, PMA_LK_MUTEX))
-    return thrd_success;
-  pma_lock_first_use(t, m, PMA_LK_MUTEX);
-  return took(t, mtx_lock(m), thrd_success);
-}
-
-/* __pma_mtx_trylock -- C11 mtx_trylock */
-PMA_EXPORT int __pma_mtx_trylock(void *m) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, m, PMA_LK_MUTEX))
-    return thrd_success;
-  pma_lock_first_use(t, m, PMA_LK_MUTEX);
-  return took(t, mtx_trylock(m), thrd_success);
-}
-
-/* __pma_mtx_timedlock -- C11 mtx_timedlock */
-PMA_EXPORT int __pma_mtx_timedlock(void *m, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  if (reenter(t, m, PMA_LK_MUTEX))
-    return thrd_success;
-  pma_lock_first_use(t, m, PMA_LK_MUTEX);
-  return took(t, mtx_timedlock(m, abstime), thrd_success);
-}
+ACQUIRE(__pma_mtx_lock, PMA_LK_MUTEX, thrd_success, mtx_lock(lock))
+ACQUIRE(__pma_mtx_trylock, PMA_LK_MUTEX, thrd_success, mtx_trylock(lock))
+ACQUIRE(__pma_mtx_timedlock, PMA_LK_MUTEX, thrd_success, mtx_timedlock(lock, abstime),
+        const struct timespec *abstime)
 
 /* __pma_mtx_unlock -- C11 mtx_unlock: inner release deferred */
 PMA_EXPORT int __pma_mtx_unlock(void *m) {
