@@ -39,7 +39,7 @@ check-mutants: deps
 	python3 test/sim/simdriver.py mutants $(MUTANT_BUILD) --jobs $(JOBS)
 
 # At least SOAK_IMAGES crash images over the test/sim programs, every policy,
-# fresh seeds (printed): ~25 min on 2 cores for the default 50,000.
+# fresh seeds (printed): ~7 min on 2 cores for the default 50,000.
 SOAK_IMAGES ?= 50000
 soak: build
 	python3 test/sim/simdriver.py soak $(BUILD) --images $(SOAK_IMAGES) --jobs $(JOBS)
