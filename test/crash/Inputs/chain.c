@@ -61,7 +61,7 @@ static void take(long x) {
   pthread_mutex_lock(&k->drawer.lock);
   long got = k->b.balance < x ? k->b.balance : x;
   k->b.balance -= got;
-  spin(100);
+  spin(3000);
   k->drawer.balance += got;
   pthread_mutex_unlock(&k->drawer.lock);
   pthread_mutex_unlock(&k->b.lock);
@@ -72,7 +72,7 @@ static void refill(void) {
   pthread_mutex_lock(&k->a.lock);
   pthread_mutex_lock(&k->c.lock);
   k->a.balance += k->c.balance;
-  spin(100);
+  spin(3000);
   k->c.balance = 0;
   pthread_mutex_unlock(&k->c.lock);
   pthread_mutex_lock(&k->drawer.lock);
