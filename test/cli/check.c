@@ -46,26 +46,6 @@ struct root { long a, b, x; };
 static char good[4096], pend[4096], bad[4096];
 static const char *tool;
 
-/* slurp -- the whole file (size in *n) */
-static char *slurp(const char *p, size_t *n) {
-  int fd = open(p, O_RDONLY);
-  CHECK(fd >= 0);
-  struct stat st;
-  CHECK(fstat(fd, &st) == 0);
-  char *b = malloc((size_t)st.st_size);
-  CHECK(pread(fd, b, (size_t)st.st_size, 0) == st.st_size);
-  close(fd);
-  *n = (size_t)st.st_size;
-  return b;
-}
-
-/* spit -- write n bytes to p */
-static void spit(const char *p, const char *b, size_t n) {
-  int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
-  CHECK(fd >= 0 && pwrite(fd, b, n, 0) == (ssize_t)n);
-  close(fd);
-}
-
 /* run -- `pmatomic check path`: print its status and output, indented; the
  * file must be unchanged */
 static void run(const char *label, const char *path) {

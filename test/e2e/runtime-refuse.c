@@ -32,20 +32,6 @@
 static char good[4096], bad[4096], none[4096];
 static const char *dir;
 
-/* slurp -- the whole file (size in *n), NULL if absent */
-static char *slurp(const char *p, size_t *n) {
-  int fd = open(p, O_RDONLY);
-  if (fd < 0)
-    return NULL;
-  struct stat st;
-  CHECK(fstat(fd, &st) == 0);
-  char *b = malloc((size_t)st.st_size + 1);
-  CHECK(read(fd, b, (size_t)st.st_size) == st.st_size);
-  close(fd);
-  *n = (size_t)st.st_size;
-  return b;
-}
-
 /* nfiles -- entries in the test directory (temp files must not linger) */
 static int nfiles(void) {
   DIR *d = opendir(dir);
@@ -60,11 +46,11 @@ static int nfiles(void) {
 static void refuse(const char *label, const char *p, size_t size,
                    const struct pma_open_opts *o) {
   size_t n0 = 0, n1 = 0;
-  char *before = slurp(p, &n0);
+  char *before = slurp_if_present(p, &n0);
   int files = nfiles();
   pma_heap *h = pma_open_ex(p, size, o);
   CHECK(h == NULL);
-  char *after = slurp(p, &n1);
+  char *after = slurp_if_present(p, &n1);
   if (!before) {
     CHECK(!after && nfiles() == files);
     printf("%s: %s; nothing created\n", label, pma_errormsg());
@@ -79,7 +65,7 @@ static void refuse(const char *label, const char *p, size_t size,
 /* make_bad -- bad := good with len bytes at off replaced by patch, and size */
 static void make_bad(off_t off, const void *patch, size_t len, off_t size) {
   size_t n;
-  char *g = slurp(good, &n);
+  char *g = slurp_if_present(good, &n);
   int fd = open(bad, O_RDWR | O_CREAT | O_TRUNC, 0644);
   CHECK(fd >= 0 && write(fd, g, n) == (ssize_t)n);
   if (len)

@@ -9,6 +9,7 @@
 #define RUNTIME_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pmatomic.h>
 #include <pmatomic_interface.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +89,34 @@ static inline int in_child(void (*fn)(void *), void *arg) {
 static inline int crashed(int st) {
   return (WIFEXITED(st) && WEXITSTATUS(st) == 42) ||
          (WIFSIGNALED(st) && (WTERMSIG(st) == SIGKILL || WTERMSIG(st) == SIGABRT));
+}
+
+/* slurp_if_present -- the whole file (size in *n), NULL if it does not exist */
+static inline char *slurp_if_present(const char *p, size_t *n) {
+  int fd = open(p, O_RDONLY);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  CHECK(fstat(fd, &st) == 0);
+  char *b = malloc((size_t)st.st_size + 1);
+  CHECK(b && pread(fd, b, (size_t)st.st_size, 0) == st.st_size);
+  close(fd);
+  *n = (size_t)st.st_size;
+  return b;
+}
+
+/* slurp -- the whole file (size in *n); it must exist */
+static inline char *slurp(const char *p, size_t *n) {
+  char *b = slurp_if_present(p, n);
+  CHECK(b != NULL);
+  return b;
+}
+
+/* spit -- write n bytes to p (created or truncated) */
+static inline void spit(const char *p, const char *b, size_t n) {
+  int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  CHECK(fd >= 0 && pwrite(fd, b, n, 0) == (ssize_t)n);
+  close(fd);
 }
 
 #endif
