@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build check check-asan check-mutants soak fuzz fuzz-long demo bench bench-quick clean
+.PHONY: all deps build check check-asan check-mutants soak fuzz fuzz-long demo bench bench-quick real-programs clean
 
 all: build
 
@@ -21,8 +21,9 @@ build: deps $(BUILD)/CMakeCache.txt
 check: build
 	@scripts/run-tests.sh $(BUILD)
 
-# The e2e, crash and cli suites with AddressSanitizer + UBSan (runtime, tool and
-# test programs; any report fails the test).  Own build tree: $(ASAN_BUILD).
+# The e2e, crash and cli suites with AddressSanitizer + LeakSanitizer + UBSan
+# (runtime, tool and test programs; any report, a leak too, fails the test).
+# Own build tree: $(ASAN_BUILD).
 ASAN_BUILD ?= build-asan
 check-asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_FLAGS) -DPMA_SANITIZE=ON -DCMAKE_C_COMPILER=clang-19
@@ -66,6 +67,14 @@ bench: build
 
 bench-quick: build
 	@python3 bench/run.py --build $(BUILD) --quick $(BENCH_ARGS)
+
+# Real programs from Debian bookworm source packages (pbzip2, xz-utils,
+# memcached; pigz when the archive serves it) built in whole-heap mode: their
+# own test suites, byte-identical outputs, overhead, the memcached crash story
+# (docs/real-programs.md).  Needs network to the Debian archive; ~15 min;
+# not part of `make check` or CI.  Sources and builds in build-real/.
+real-programs: build
+	@scripts/real/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(MUTANT_BUILD)

@@ -12,7 +12,11 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cc=${CC_FUZZ:-clang-19}
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all"
-rt=$(ls "$src"/runtime/*.c | grep -v '/mutant\.c$')
+# the runtime's sources as runtime/CMakeLists.txt lists them (PMA_RT_SOURCES):
+# not mutant.c, nor wholeheap.c, whose malloc would replace the sanitizers'
+rt=$(sed -n '/^set(PMA_RT_SOURCES/,/)/p' "$src/runtime/CMakeLists.txt" |
+  grep -o '[A-Za-z0-9_]*\.c' | sed "s|^|$src/runtime/|")
+[ -n "$rt" ] || { echo "fuzz: no PMA_RT_SOURCES in runtime/CMakeLists.txt"; exit 2; }
 bin="$out/fuzz_open"
 if [ ! -x "$bin" ] || [ -n "$(find "$src/runtime" "$src/tools" "$src/fuzz" "$src/include" -newer "$bin" -name '*.[ch]' | head -1)" ]; then
   echo "fuzz: building $bin"

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define PMA_FORMAT_VERSION 1
+#define PMA_FORMAT_VERSION 2
 
 typedef struct pma_heap pma_heap;
 
@@ -51,6 +51,10 @@ struct pma_recovery_info {
   uint64_t records_applied;      /* undo records applied */
   uint64_t bytes_restored;       /* bytes written back by rollback */
   uint64_t threads_recovered;    /* thread logs that held an incomplete FASE */
+  uint64_t dependents_rolled_back; /* of fases_rolled_back: FASEs that had committed
+                                    * but read from a FASE that had not */
+  uint64_t committed_kept;       /* committed FASEs whose logs waited for others,
+                                  * kept because those committed too */
 };
 
 /* pma_open -- create the heap file if absent (size bytes), else map it and recover */
@@ -110,6 +114,9 @@ struct pma_stats {
   uint64_t flushes;          /* cache lines flushed */
   uint64_t fences;           /* store fences */
   uint64_t nt_bytes;         /* bytes written with non-temporal stores */
+  uint64_t dep_records;      /* dependencies recorded (a lock released by an
+                              * uncommitted FASE was acquired) */
+  uint64_t fases_waited;     /* commits whose log had to wait for other FASEs */
 };
 /* pma_get_stats -- counters summed over all threads */
 void pma_get_stats(struct pma_stats *out);

@@ -17,11 +17,16 @@
 //     libc malloc & co.  Only libc allocators that return the pointer are
 //     trusted, recognised through TargetLibraryInfo and only as declarations:
 //     a user allocator -- and pma_malloc above all -- never matches.
+// Then the writes that may reach the heap go through the static logging
+// optimisations of LogOpt.cpp (fresh blocks, covered stores, batches), which
+// decide which of them need a hook of their own.
 //
 // Remarks (pass name "pmatomic"), chosen so that -Rpass=pmatomic on a real
 // program prints one line per function, not one per store:
 //   -Rpass           one summary per function that the pass changed or elided
-//                    something in ("instrumented 3 stores, ...").
+//                    something in ("instrumented 3 stores, ..."), and one more
+//                    where a logging optimisation fired ("elided 2 writes to
+//                    fresh blocks, ...").
 //   -Rpass-missed    each write that may reach the heap but cannot be logged:
 //                    unbounded libc writers (sprintf, gets), unknown
 //                    memory-writing intrinsics, non-default address spaces.
@@ -39,6 +44,7 @@
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/InlineAsm.h"
@@ -100,11 +106,14 @@ struct FunctionCounts {
   unsigned Stores = 0, Atomics = 0, MemIntrinsics = 0, LibcWriters = 0;
   unsigned ElidedStack = 0, ElidedGlobal = 0, ElidedMalloc = 0;
   unsigned LockCalls = 0;
+  // The static logging optimisations (LogOpt.cpp), in a remark of their own.
+  unsigned ElidedFresh = 0, ElidedDominated = 0, Batched = 0, Batches = 0;
 
   bool any() const {
     return Stores || Atomics || MemIntrinsics || LibcWriters || ElidedStack ||
-           ElidedGlobal || ElidedMalloc || LockCalls;
+           ElidedGlobal || ElidedMalloc || LockCalls || anyLogOpt();
   }
+  bool anyLogOpt() const { return ElidedFresh || ElidedDominated || Batched; }
 };
 
 // An IRBuilder placed right before a write.  Hook calls take the write's
@@ -128,7 +137,9 @@ private:
   void initialize(Module &M);
   void dropUnusedHooks();
   bool instrumentFunction(Function &F, const TargetLibraryInfo &TLI,
-                          OptimizationRemarkEmitter &ORE, FunctionCounts &C);
+                          DominatorTree &DT, OptimizationRemarkEmitter &ORE,
+                          FunctionCounts &C);
+  LoggedWrite describeForLogOpt(const WriteSite &W) const;
   void chooseInstructionsToInstrument(Function &F, const TargetLibraryInfo &TLI,
                                       OptimizationRemarkEmitter &ORE,
                                       SmallVectorImpl<WriteSite> &Sites,
@@ -222,6 +233,7 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
     // A naked function is all inline asm with no frame to call from.
     if (Opts.Instrument && !F.hasFnAttribute(Attribute::Naked))
       Changed |= instrumentFunction(F, FAM.getResult<TargetLibraryAnalysis>(F),
+                                    FAM.getResult<DominatorTreeAnalysis>(F),
                                     ORE, C);
     if (C.any())
       ORE.emit([&] {
@@ -236,6 +248,16 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
                << NV("ElidedMalloc", C.ElidedMalloc)
                << " malloc writes; rewrote " << NV("LockCalls", C.LockCalls)
                << " lock calls";
+      });
+    if (C.anyLogOpt())
+      ORE.emit([&] {
+        using NV = ore::NV;
+        return OptimizationRemark(DEBUG_TYPE, "LogOpt", &F)
+               << "elided " << NV("ElidedFresh", C.ElidedFresh)
+               << " writes to fresh blocks, "
+               << NV("ElidedDominated", C.ElidedDominated)
+               << " covered writes; batched " << NV("Batched", C.Batched)
+               << " stores into " << NV("Batches", C.Batches) << " hooks";
       });
   }
 
@@ -507,18 +529,79 @@ void PmAtomicInstrumenter::chooseInstructionsToInstrument(
   }
 }
 
+// describeForLogOpt -- what LogOpt.cpp needs to know about a write.
+LoggedWrite PmAtomicInstrumenter::describeForLogOpt(const WriteSite &W) const {
+  LoggedWrite L{W.I, W.Dest, std::nullopt, W.Kind == WriteKind::Store,
+                W.Kind != WriteKind::AsmOutput};
+  auto Fixed = [&](Type *Ty) -> std::optional<uint64_t> {
+    TypeSize TS = DL->getTypeStoreSize(Ty);
+    if (TS.isScalable())
+      return std::nullopt;
+    return TS.getFixedValue();
+  };
+  switch (W.Kind) {
+  case WriteKind::Store:
+    L.Size = Fixed(cast<StoreInst>(W.I)->getValueOperand()->getType());
+    break;
+  case WriteKind::Atomic:
+    if (auto *RMW = dyn_cast<AtomicRMWInst>(W.I))
+      L.Size = Fixed(RMW->getValOperand()->getType());
+    else
+      L.Size = Fixed(cast<AtomicCmpXchgInst>(W.I)->getNewValOperand()->getType());
+    break;
+  case WriteKind::MemIntrinsic:
+    if (auto *Len = dyn_cast<ConstantInt>(cast<AnyMemIntrinsic>(W.I)->getLength()))
+      L.Size = Len->getZExtValue();
+    break;
+  case WriteKind::Masked:
+    L.HookCalls = MaxHooksBetween + 1; // a hook per lane: never in between
+    break;
+  case WriteKind::LibcWriter:
+  case WriteKind::AsmOutput:
+    break;
+  }
+  return L;
+}
+
 // instrumentFunction -- collect first, then insert: the inserted calls are
 // never themselves candidates.
 bool PmAtomicInstrumenter::instrumentFunction(Function &F,
                                               const TargetLibraryInfo &TLI,
+                                              DominatorTree &DT,
                                               OptimizationRemarkEmitter &ORE,
                                               FunctionCounts &C) {
   SmallVector<WriteSite, 32> Sites;
   NonEscaping.clear();
   chooseInstructionsToInstrument(F, TLI, ORE, Sites, C);
 
+  SmallVector<LoggedWrite, 32> Logged;
+  SmallVector<LogBatch, 8> Batches;
+  for (const WriteSite &W : Sites)
+    Logged.push_back(describeForLogOpt(W));
+  optimizeLogging(F, TLI, DT, Opts, ORE, Logged, Batches);
+
   bool Changed = false;
-  for (WriteSite &W : Sites) {
+  for (const LogBatch &B : Batches) {
+    HookBuilder IRB(B.InsertBefore);
+    Value *Ptr = B.Offset ? IRB.CreatePtrAdd(B.Base, ConstantInt::get(IntptrTy, B.Offset))
+                          : B.Base;
+    Changed |= emitRangeHook(IRB, Ptr, TypeSize::getFixed(B.Size));
+    C.Batched += B.Members, ++C.Batches;
+  }
+  for (size_t K = 0; K < Sites.size(); ++K) {
+    WriteSite &W = Sites[K];
+    switch (Logged[K].Fate) {
+    case WriteFate::Log:
+      break;
+    case WriteFate::ElidedFresh:
+      ++C.ElidedFresh;
+      continue;
+    case WriteFate::ElidedDominated:
+      ++C.ElidedDominated;
+      continue;
+    case WriteFate::Batched:
+      continue;
+    }
     bool Done = false;
     switch (W.Kind) {
     case WriteKind::Store:

@@ -17,6 +17,7 @@
 #define PMATOMIC_PASS_PMATOMIC_H
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/IR/PassManager.h"
 
@@ -24,6 +25,9 @@
 
 namespace llvm {
 class CallBase;
+class DominatorTree;
+class Instruction;
+class OptimizationRemarkEmitter;
 class Function;
 class Module;
 class PassBuilder;
@@ -42,6 +46,10 @@ struct PmAtomicOptions {
   bool VolatileMalloc = true; // libc malloc & co. return volatile memory
   bool RewriteLocks = true;  // pthread_mutex_* -> __pma_mutex_*
   bool Instrument = true;    // insert __pma_store* hooks
+  // Static logging optimisations (LogOpt.cpp); no-opt turns all three off.
+  bool FreshElision = true;     // no hook for stores into a block just allocated
+  bool DominatedElision = true; // no hook for stores an earlier hook covers
+  bool Batching = true;         // one hook for neighbouring stores of a block
 };
 
 // The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
@@ -124,6 +132,50 @@ std::optional<LibcWrite> classifyLibcWriter(const llvm::CallBase &CB,
 unsigned rewriteLockCalls(
     llvm::Module &M,
     llvm::DenseMap<const llvm::Function *, unsigned> &CallsPerFunction);
+
+// What the static logging optimisations (LogOpt.cpp) see of one write the
+// pass would log, and what they decide for it.
+enum class WriteFate {
+  Log,              // gets its own hook
+  ElidedFresh,      // writes a block pma_malloc'ed with no FASE boundary since
+  ElidedDominated,  // an earlier hook covers its bytes, no boundary since
+  Batched,          // logged by the hook of its batch
+};
+
+struct LoggedWrite {
+  llvm::Instruction *I;
+  llvm::Value *Dest;             // null for writes with several addresses
+  std::optional<uint64_t> Size;  // bytes, when a compile-time constant
+  bool PlainStore;               // a StoreInst: may join a batch
+  bool MayBeFresh;               // may be elided as a write to a fresh block
+  unsigned HookCalls = 1;        // hook calls it gets (masked: up to one per lane)
+  WriteFate Fate = WriteFate::Log;
+};
+
+// One hook for several stores: Size bytes at Base + Offset, inserted right
+// before InsertBefore (the first store of the batch).
+struct LogBatch {
+  llvm::Instruction *InsertBefore;
+  llvm::Value *Base;
+  int64_t Offset;
+  uint64_t Size;
+  unsigned Members;
+};
+
+// The bound shared with the runtime (runtime/hooks.c, PMA_RECENT_HOOKS = 32):
+// the runtime re-notes the ranges of a thread's last 32 hook calls when its
+// dirty list overflows and is flushed early, so a hook's range stays noted
+// for flushing across at most MaxHooksBetween later hook calls on each of the
+// two legs (batch hook -> covering store, covering store -> elided store).
+constexpr unsigned MaxHooksBetween = 8;
+
+// optimizeLogging -- decide the fate of each write of F (all with Fate Log on
+// entry) and append the batch hooks to emit; remarks per decision.
+void optimizeLogging(llvm::Function &F, const llvm::TargetLibraryInfo &TLI,
+                     llvm::DominatorTree &DT, const PmAtomicOptions &Opts,
+                     llvm::OptimizationRemarkEmitter &ORE,
+                     llvm::SmallVectorImpl<LoggedWrite> &Writes,
+                     llvm::SmallVectorImpl<LogBatch> &Batches);
 
 } // namespace pmatomic
 

@@ -37,9 +37,24 @@ static cl::opt<bool> ClNoInstrument(
     "pmatomic-no-instrument", cl::Hidden,
     cl::desc("pmatomic: only rewrite pthread mutex calls"));
 
+static cl::opt<bool> ClNoFreshElision(
+    "pmatomic-no-fresh-elision", cl::Hidden,
+    cl::desc("pmatomic: instrument stores into blocks just pma_malloc'ed too"));
+static cl::opt<bool> ClNoDominatedElision(
+    "pmatomic-no-dominated-elision", cl::Hidden,
+    cl::desc("pmatomic: instrument stores an earlier hook already covers too"));
+static cl::opt<bool> ClNoBatching(
+    "pmatomic-no-batching", cl::Hidden,
+    cl::desc("pmatomic: one hook per store, no batch hooks"));
+static cl::opt<bool> ClNoOpt(
+    "pmatomic-no-opt", cl::Hidden,
+    cl::desc("pmatomic: no fresh-block or dominated-store elision, no "
+             "batching (the per-store baseline)"));
+
 const char *const pmatomic::PluginArgNames =
     "no-escape-elision, no-global-elision, volatile-malloc, "
-    "no-volatile-malloc, no-locks, no-instrument";
+    "no-volatile-malloc, no-locks, no-instrument, no-fresh-elision, "
+    "no-dominated-elision, no-batching, no-opt";
 
 // applyPluginArg -- see PmAtomic.h.
 bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
@@ -55,6 +70,14 @@ bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
     Opts.RewriteLocks = false;
   else if (Arg == "no-instrument")
     Opts.Instrument = false;
+  else if (Arg == "no-fresh-elision")
+    Opts.FreshElision = false;
+  else if (Arg == "no-dominated-elision")
+    Opts.DominatedElision = false;
+  else if (Arg == "no-batching")
+    Opts.Batching = false;
+  else if (Arg == "no-opt")
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = false;
   else
     return false;
   return true;
@@ -74,6 +97,14 @@ PmAtomicOptions pmatomic::applyCommandLineOverrides(PmAtomicOptions Opts) {
     Opts.RewriteLocks = !ClNoLocks;
   if (ClNoInstrument.getNumOccurrences())
     Opts.Instrument = !ClNoInstrument;
+  if (ClNoOpt.getNumOccurrences())
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = !ClNoOpt;
+  if (ClNoFreshElision.getNumOccurrences())
+    Opts.FreshElision = !ClNoFreshElision;
+  if (ClNoDominatedElision.getNumOccurrences())
+    Opts.DominatedElision = !ClNoDominatedElision;
+  if (ClNoBatching.getNumOccurrences())
+    Opts.Batching = !ClNoBatching;
   return Opts;
 }
 

@@ -253,21 +253,21 @@ void pma_alloc_commit_frees(struct pma_thread *t) {
   }
 }
 
-/* pma_alloc_finish_frees -- after the retire: the blocks become free (2 -> 0,
- * not flushed: 2 reads as free at open anyway) */
-void pma_alloc_finish_frees(struct pma_thread *t) {
+/* pma_alloc_free_blocks -- after the retire of the FASE that freed them:
+ * the blocks become free (2 -> 0, not flushed: 2 reads as free at open anyway) */
+void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) {
   struct pma_heap *h = pma_rt.heap;
   struct pma_alloc *a = h->alloc;
   struct block b;
-  for (uint32_t i = 0; i < t->ndfrees; i++) {
-    if (locate(h, (void *)t->dfrees[i], &b))
-      pma_fatal("deferred free of %p vanished before it finished", (void *)t->dfrees[i]);
+  for (uint32_t i = 0; i < n; i++) {
+    if (locate(h, (void *)blocks[i], &b))
+      pma_fatal("deferred free of %p vanished before it finished", (void *)blocks[i]);
     if (b.large) {
-      uint64_t n = a->vc[b.chunk].len;
-      memset(&h->map[b.chunk + 1], PMA_MAP_FREE, n - 1);
+      uint64_t len = a->vc[b.chunk].len;
+      memset(&h->map[b.chunk + 1], PMA_MAP_FREE, len - 1);
       __atomic_store_n(&h->map[b.chunk], PMA_MAP_FREE, __ATOMIC_RELAXED);
       a->vc[b.chunk].len = 0;
-      chunk_give(h, b.chunk, n);
+      chunk_give(h, b.chunk, len);
     } else {
       pthread_mutex_lock(&a->lock);
       __atomic_store_n(b.state, PMA_BLK_FREE, __ATOMIC_RELAXED);
@@ -278,6 +278,11 @@ void pma_alloc_finish_frees(struct pma_thread *t) {
       pthread_mutex_unlock(&a->lock);
     }
   }
+}
+
+/* pma_alloc_finish_frees -- the frees of t's FASE, which just retired */
+void pma_alloc_finish_frees(struct pma_thread *t) {
+  pma_alloc_free_blocks(t->dfrees, t->ndfrees);
   t->ndfrees = 0;
 }
 
@@ -323,7 +328,11 @@ static void fresh_written(struct pma_thread *t, void *p, size_t len) {
 
 /* pma_malloc -- size bytes in the heap.  Inside a FASE: part of the FASE.
  * Out of space: NULL with pma_errormsg set; the FASE is unaffected (nothing
- * was logged for the failed call) and may go on or commit. */
+ * was logged for the failed call) and may go on or commit.
+ * The new block of pma_malloc, pma_calloc and pma_realloc is noted for
+ * flushing at the caller's next commit (after the allocation's own FASE when
+ * called outside one): the pass may leave the stores that initialise it
+ * without a hook (pass/LogOpt.cpp). */
 PMA_EXPORT void *pma_malloc(size_t size) {
   struct pma_heap *h = heap_for("pma_malloc");
   if (!h)
@@ -336,6 +345,8 @@ PMA_EXPORT void *pma_malloc(size_t size) {
   void *p = alloc_in_fase(t, h, size);
   if (own)
     pma_fase_leave(t);
+  if (p)
+    pma_note_fresh(t, p, size);
   return p;
 }
 
@@ -360,6 +371,8 @@ PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
   }
   if (own)
     pma_fase_leave(t);
+  if (p)
+    pma_note_fresh(t, p, nmemb * size);
   return p;
 }
 
@@ -429,6 +442,8 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
   }
   if (own)
     pma_fase_leave(t);
+  if (q)
+    pma_note_fresh(t, q, size);
   return q;
 }
 

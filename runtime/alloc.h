@@ -72,4 +72,9 @@ static inline void list_push(struct pma_alloc *a, unsigned cls, int32_t r) {
   v->listed = 1;
 }
 
+/* hooks.c: pma_note_fresh -- note a block just allocated for flushing at the
+ * next commit and keep it noted across an early flush of the dirty list:
+ * the pass leaves stores into it without a hook (pass/LogOpt.cpp) */
+void pma_note_fresh(struct pma_thread *t, void *p, size_t len) PMA_HIDDEN;
+
 #endif /* PMA_ALLOC_H */

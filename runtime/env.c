@@ -86,6 +86,19 @@ int pma_env_load(struct pma_env *env) {
   /* PMA_STATS=1: print the pma_get_stats() counters to stderr at pma_close. */
   env->stats = parse_bool(getenv("PMA_STATS"));
 
+  /* PMA_SYNC_PER_STORE=0|1: the per-store synchronous baseline of the
+   * benchmarks (docs/performance.md, configuration (d)): every hook call
+   * inside a FASE writes a record of its exact range, flushed and fenced
+   * before the store, with no per-FASE filter.  Build the program with
+   * -fplugin-arg-pmatomic-no-opt for a true per-store baseline. */
+  if ((s = getenv("PMA_SYNC_PER_STORE")) && *s) {
+    if (strcmp(s, "0") && strcmp(s, "1")) {
+      pma_err("PMA_SYNC_PER_STORE: expected 0 or 1, found \"%s\"", s);
+      return -EINVAL;
+    }
+    env->sync_per_store = s[0] == '1';
+  }
+
   /* The crash simulator's knobs (design.md section 7); they matter only in
    * sim mode but are checked in every mode, so a typo never goes unnoticed. */
 
@@ -120,6 +133,12 @@ int pma_env_load(struct pma_env *env) {
    * crash, pma_close and exit. */
   if ((s = getenv("PMA_SIM_REPORT")) && *s)
     env->sim_report = s;
+
+  /* PMA_TEST_NO_DEPS=1: TESTS ONLY -- no dependency tracking: a lock released
+   * in the middle of a FASE is just released, so another thread may commit
+   * what it read from a FASE that later rolls back.  The crash tests use it
+   * to show that they catch exactly that. */
+  env->no_deps = parse_bool(getenv("PMA_TEST_NO_DEPS"));
 
 #ifdef PMA_MUTANT_BUILD
   /* PMA_MUTANT=<n>|<name>: mutant runtime only (libpmatomic_rt_mutant, built

@@ -75,6 +75,9 @@ void pma_thread_prepare(struct pma_thread *t) {
     t->wrote = 0;
     t->ndirty = 0;
     t->ndfrees = 0;
+    t->ndeps = 0;
+    t->nrec = 0;
+    t->published = 0;
     if (++t->fgen == 0) {
       memset(t->filter, 0, PMA_FILTER_CAP * sizeof *t->filter);
       t->fgen = 1;
@@ -98,7 +101,9 @@ static int slot_claim(struct pma_heap *h) {
   return -1;
 }
 
-/* pma_fase_open_log -- first record of a FASE: slot, seq, cursor at chunk start */
+/* pma_fase_open_log -- first record of a FASE: slot, seq, cursor.  The log
+ * starts at the slot's first chunk unless committed FASEs of the slot still
+ * wait for others (design.md section 3): then it follows their records. */
 void pma_fase_open_log(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
   pma_thread_ready(t);
@@ -110,7 +115,16 @@ void pma_fase_open_log(struct pma_thread *t) {
     h->slots[t->slot].owner_tid = (uint64_t)t->tid; /* diagnostic; flushed with the slot */
   }
   struct pma_slot *sl = &h->slots[t->slot];
-  t->seq = sl->retired_seq + 1;
+  struct pma_slotv *v = &h->sv[t->slot];
+  t->seq = v->next_seq;
+  t->nrec = 0;
+  if (atomic_load_explicit(&v->nwait, memory_order_acquire)) {
+    t->chunk = v->end_chunk;
+    t->pos = v->end_pos;
+    t->at_head = 0;
+    t->logging = 1;
+    return;
+  }
   char *c;
   if (!sl->first_chunk) {
     c = pma_log_new_chunk(t, &sl->first_chunk);
@@ -123,7 +137,18 @@ void pma_fase_open_log(struct pma_thread *t) {
   }
   t->chunk = c;
   t->pos = sizeof(struct pma_chunk_hdr);
+  t->at_head = 1;
   t->logging = 1;
+}
+
+/* deps_retired -- has every FASE t's FASE read from retired */
+static int deps_retired(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  for (uint32_t i = 0; i < t->ndeps; i++)
+    if (atomic_load_explicit(&h->sv[t->deps[i].slot].retired, memory_order_acquire) <
+        t->deps[i].seq)
+      return 0;
+  return 1;
 }
 
 /* pma_fase_enter -- one more lock or pma_begin (0 -> 1 is a simulator event) */
@@ -133,9 +158,11 @@ void pma_fase_enter(struct pma_thread *t) {
   t->depth++;
 }
 
-/* pma_fase_commit -- make the FASE durable and retire it (design.md section 3);
- * it also releases the deferred locks; the caller releases the last lock */
+/* pma_fase_commit -- make the FASE durable and retire it, or, when it read
+ * from FASEs that have not retired, commit it to wait for them (design.md
+ * section 3); the caller releases the last lock */
 void pma_fase_commit(struct pma_thread *t) {
+  t->wait_seq = 0;
   if (unlikely(!pma_rt.size)) { /* no heap open: nothing can have been logged */
     t->ndfrees = 0;
     return;
@@ -147,9 +174,8 @@ void pma_fase_commit(struct pma_thread *t) {
     pma_alloc_commit_frees(t);
 #ifdef PMA_MUTANT_BUILD
   if (PMA_MUTANT(retire_first) && t->wrote) {
-    struct pma_slot *sl = &pma_rt.heap->slots[t->slot];
-    sl->retired_seq = t->seq;
-    pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
+    pma_slot_retire(t, (unsigned)t->slot, t->seq);
+    pma_fence(t);
   }
 #endif
   /* 2. flush every line the FASE (and earlier non-FASE stores) wrote, fence */
@@ -161,21 +187,27 @@ void pma_fase_commit(struct pma_thread *t) {
     if ((any || t->wrote) && !PMA_MUTANT(commit_no_fence))
       pma_fence(t);
   }
-  /* 3. retire: the FASE is committed once retired_seq = seq is durable */
+  /* 3. retire: the FASE is committed once retired_seq = seq is durable --
+   * or, if it must wait, once its COMMIT record is */
   if (t->wrote && !PMA_MUTANT(retire_first)) {
-    struct pma_slot *sl = &pma_rt.heap->slots[t->slot];
-    sl->retired_seq = t->seq;
-    if (PMA_MUTANT(retire_unflushed))
+    struct pma_slotv *v = &pma_rt.heap->sv[t->slot];
+    if (likely(!atomic_load_explicit(&v->nwait, memory_order_acquire) &&
+               (deps_retired(t) || PMA_MUTANT(commit_ignores_deps)))) {
+      pma_slot_retire(t, (unsigned)t->slot, t->seq);
       pma_fence(t);
-    else
-      pma_persist_now(t, &sl->retired_seq, sizeof sl->retired_seq);
+      atomic_store_explicit(&v->retired, t->seq, memory_order_release);
+      v->next_seq = t->seq + 1;
+      if (unlikely(t->published))
+        pma_dep_wake(t);
+    } else {
+      pma_dep_commit_waiting(t);
+      v->next_seq = t->seq + 1;
+    }
+  } else if (t->wrote) { /* mutant retire_first retired it above */
+    pma_rt.heap->sv[t->slot].next_seq = t->seq + 1;
   }
-  /* Deferred locks go before the frees: a program that unlocks a mutex and
-   * then frees the block holding it (hand-over-hand delete) had its unlock
-   * deferred; releasing it after the block is free again would write into a
-   * block another thread may already have. */
-  pma_locks_release_deferred(t);
-  /* frees take effect only now: no rollback can resurrect the blocks */
+  /* frees take effect only now: no rollback can resurrect the blocks (a
+   * waiting FASE took its frees along) */
   if (t->ndfrees)
     pma_alloc_finish_frees(t);
   pma_log_fase_done(t);
@@ -189,7 +221,6 @@ void pma_fase_leave(struct pma_thread *t) {
     return;
   }
   pma_fase_commit(t);
-  pma_locks_release_deferred(t);
   t->depth = 0;
 }
 
@@ -242,14 +273,14 @@ static void thread_exit(void *arg) {
   memset(&t->stats, 0, sizeof t->stats);
   free(t->filter);
   free(t->dirty);
-  free(t->dlocks);
+  free(t->deps);
   free(t->dfrees);
   t->filter = NULL;
   t->dirty = NULL;
-  t->dlocks = NULL;
+  t->deps = NULL;
   t->dfrees = NULL;
-  t->cap_dlocks = t->cap_dfrees = 0;
-  t->ndlocks = t->ndfrees = t->ndirty = 0;
+  t->cap_deps = t->cap_dfrees = 0;
+  t->ndeps = t->ndfrees = t->ndirty = 0;
   t->registered = 0;
 }
 

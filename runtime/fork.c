@@ -30,7 +30,8 @@ static void after_fork(void) {
   pma_rt.epoch++;
   /* The forking thread's FASE, if any, stays the parent's. */
   pma_tls.depth = 0;
-  pma_tls.ndlocks = 0;
+  pma_tls.ndeps = 0;
+  pma_tls.wait_seq = 0;
   pma_tls.ndfrees = 0;
   mprotect(h->base, h->size, PROT_READ);
   if (h->fd >= 0)

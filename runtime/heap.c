@@ -125,6 +125,7 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
   if (pma_recover(h) || pma_alloc_open(h))
     goto fail;
   pma_locks_open();
+  pma_deps_open(h);
   struct pma_thread *t = pma_self();
   h->hdr->d.clean = 0;
   h->hdr->d.open_count++;
@@ -186,6 +187,7 @@ PMA_EXPORT int pma_close(pma_heap *h) {
 
   int rc = 0;
   pma_thread_ready(t);
+  pma_deps_close(h);
 #ifdef PMA_MUTANT_BUILD
   if (PMA_MUTANT(close_clean_first)) {
     h->hdr->d.clean = 1;

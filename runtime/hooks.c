@@ -5,11 +5,66 @@
  * Fast path: one subtraction and one comparison against the mapped heap; an
  * access that cannot touch the heap returns at once.  Accesses that straddle
  * a heap boundary are clipped to the part inside.
+ *
+ * Stores the pass left without a hook (pass/LogOpt.cpp: writes into a block
+ * just allocated, writes an earlier hook covers, stores of a batch) rely on a
+ * range noted earlier for their flush at commit.  A dirty list that overflows
+ * is flushed at once, possibly before those stores run, so the hooks remember
+ * the ranges of the thread's last PMA_RECENT_HOOKS calls and its latest fresh
+ * block, and note them again after such an early flush.  The pass allows at
+ * most 8 hook calls between a covering hook and a store relying on it (twice,
+ * for a batch: 17 < 32).
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "internal.h"
 #include "pmatomic_interface.h"
+
+#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
+
+/* The calling thread's recent hook ranges (a ring) and latest fresh block,
+ * absolute addresses; kept only in pmem and sim modes. */
+static __thread struct pma_range recent[PMA_RECENT_HOOKS]
+    __attribute__((tls_model("initial-exec")));
+static __thread uint32_t nrecent __attribute__((tls_model("initial-exec")));
+static __thread struct pma_range fresh __attribute__((tls_model("initial-exec")));
+
+/* renote_one -- note r again if it lies in the heap open now (the ring may
+ * hold ranges of a heap closed since) */
+static void renote_one(struct pma_thread *t, const struct pma_range *r) {
+  if (r->end > r->start && r->start >= pma_rt.base && r->end <= pma_rt.base + pma_rt.size)
+    pma_dirty_add(t, r->start, r->end - r->start);
+}
+
+/* renote -- the dirty list was just flushed early: note again what stores
+ * without a hook may still write */
+static PMA_NOINLINE void renote(struct pma_thread *t) {
+  for (uint32_t i = 0; i < PMA_RECENT_HOOKS; i++)
+    renote_one(t, &recent[i]);
+  renote_one(t, &fresh);
+}
+
+/* noted -- after the hook noted [s, e): re-note if the list overflowed on the
+ * way (ndirty fell), then remember [s, e) */
+static inline void noted(struct pma_thread *t, uint32_t before, uintptr_t s, uintptr_t e) {
+  if (unlikely(t->ndirty < before))
+    renote(t);
+  struct pma_range *r = &recent[nrecent++ % PMA_RECENT_HOOKS];
+  r->start = s;
+  r->end = e;
+}
+
+/* pma_note_fresh -- a block of len bytes at p was just allocated: note it
+ * for flushing (stores into it may have no hook) and keep it as the thread's
+ * latest fresh block */
+void pma_note_fresh(struct pma_thread *t, void *p, size_t len) {
+  if (!pma_rt.durable || !len)
+    return;
+  pma_dirty_add(t, (uintptr_t)p, len);
+  fresh.start = (uintptr_t)p;
+  fresh.end = (uintptr_t)p + len;
+}
 
 /* store_slow -- a store that may touch the heap: clip, then log or note */
 static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
@@ -30,12 +85,17 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
     /* Not logged; durable by the thread's next commit, pma_sync or pma_close. */
     if (pma_rt.durable && !PMA_MUTANT(nonfase_unnoted)) {
       pma_thread_ready(t);
+      uint32_t before = t->ndirty;
       pma_dirty_add(t, s, e - s);
+      noted(t, before, s, e);
     }
     return;
   }
   pma_thread_ready(t);
+  uint32_t before = t->ndirty;
   pma_log_store(t, s, e - s);
+  if (pma_rt.durable)
+    noted(t, before, s, e);
 }
 
 /* A fixed-size access [a, a+N) meets [base, base+size) iff

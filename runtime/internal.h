@@ -2,7 +2,7 @@
  * internal.h -- shared definitions of the pmatomic runtime (libpmatomic_rt)
  *
  * The on-media structs here ARE the heap file format of docs/design.md
- * (format version 1, sections 2 and 5); the _Static_asserts pin every offset
+ * (format version 2, sections 2 and 5); the _Static_asserts pin every offset
  * the document lists, so the code and the document cannot drift apart
  * silently.  Volatile (per-process) state follows them.
  */
@@ -26,7 +26,7 @@
 #define PMA_COLD __attribute__((cold, noinline))
 
 /* ------------------------------------------------------------------------ */
-/* Heap file format, version 1 (docs/design.md section 5)                   */
+/* Heap file format, version 2 (docs/design.md section 5)                   */
 /* ------------------------------------------------------------------------ */
 
 #define PMA_MAGIC "PMATOMIC"
@@ -84,11 +84,13 @@ struct pma_hdr_dyn {
   uint64_t root_off;   /* changed only inside a FASE (logged) */
   uint64_t root_size;  /* changed only inside a FASE (logged) */
   uint64_t open_count;
-  uint8_t reserved[224];
+  uint64_t recovering; /* sealed word: 1 while recovery retires the logs it undid */
+  uint8_t reserved[216];
 };
 _Static_assert(offsetof(struct pma_hdr_dyn, root_off) == 264 - 256, "format v1: root_off");
 _Static_assert(offsetof(struct pma_hdr_dyn, root_size) == 272 - 256, "format v1: root_size");
 _Static_assert(offsetof(struct pma_hdr_dyn, open_count) == 280 - 256, "format v1: open_count");
+_Static_assert(offsetof(struct pma_hdr_dyn, recovering) == 288 - 256, "format v2: recovering");
 _Static_assert(sizeof(struct pma_hdr_dyn) == 256, "format v1: dynamic header");
 
 struct pma_header {
@@ -101,13 +103,32 @@ _Static_assert(sizeof(struct pma_header) == PMA_HDR_SIZE, "format v1: header siz
 
 /* Log slot: 256 bytes, one XPLine (design.md section 2). */
 struct pma_slot {
-  uint64_t retired_seq; /* last FASE of this slot committed or rolled back */
+  uint64_t retired_seq; /* sealed: last FASE of this slot committed or rolled back */
   uint64_t first_chunk; /* heap offset of the first log chunk, 0 = none */
   uint64_t owner_tid;   /* diagnostic only */
-  uint8_t reserved[232];
+  uint64_t head_seq;    /* sealed: FASE whose records start the chain (section 2) */
+  uint8_t reserved[224];
 };
 _Static_assert(offsetof(struct pma_slot, first_chunk) == 8, "format v1: slot first_chunk");
 _Static_assert(offsetof(struct pma_slot, owner_tid) == 16, "format v1: slot owner_tid");
+_Static_assert(offsetof(struct pma_slot, head_seq) == 24, "format v2: slot head_seq");
+
+/* Sealed words (format v2): a FASE number in bits 0..47 and, in bits 48..63,
+ * the XOR of its three 16-bit pieces.  Any single flipped bit breaks the
+ * seal, so a damaged retired_seq can never make a pending FASE look retired;
+ * the all-zero word (a fresh slot) is the sealed 0.  One 8-byte store keeps
+ * every update atomic. */
+#define PMA_SEQ_MAX ((1ull << 48) - 1)
+static inline uint64_t pma_seal_check(uint64_t v) {
+  return (v ^ (v >> 16) ^ (v >> 32)) & 0xffffu;
+}
+/* pma_seal -- the sealed word of seq (seq <= PMA_SEQ_MAX) */
+static inline uint64_t pma_seal(uint64_t seq) { return seq | (pma_seal_check(seq) << 48); }
+/* pma_unseal -- the value of sealed word w in *seq; -1 if the seal is broken */
+static inline int pma_unseal(uint64_t w, uint64_t *seq) {
+  *seq = w & PMA_SEQ_MAX;
+  return (w >> 48) == pma_seal_check(*seq) ? 0 : -1;
+}
 _Static_assert(sizeof(struct pma_slot) == PMA_SLOT_SIZE, "format v1: slot size");
 
 /* Log chunk header; records follow at offset 16. */
@@ -126,6 +147,15 @@ struct pma_rec {
 _Static_assert(sizeof(struct pma_rec) == 16, "format v1: record header");
 #define PMA_REC_DATA 0ull
 #define PMA_REC_JUMP 1ull
+#define PMA_REC_DEP 2ull    /* offset field: slot; data: struct pma_dep_data */
+#define PMA_REC_COMMIT 3ull /* no data: the FASE committed; the next one follows */
+
+/* Data of a DEP record: this FASE read what FASE seq of the slot in the
+ * header wrote in its first nrec records (DATA and DEP). */
+struct pma_dep_data {
+  uint64_t seq;
+  uint64_t nrec;
+};
 #define PMA_REC_OFF_MASK ((1ull << 48) - 1)
 #define PMA_REC_MAXLEN 16383u
 #define PMA_REC_PIECE 16376u /* largest piece we write: PMA_REC_MAXLEN rounded down to 8 */
@@ -206,13 +236,43 @@ struct pma_env {
   size_t nt_threshold;
   int verbose;
   int stats;
+  int sync_per_store;             /* PMA_SYNC_PER_STORE: log every store, no filter */
   uint64_t sim_crash_at;          /* PMA_SIM_CRASH_AT, 0 = never */
   enum pma_sim_policy sim_policy; /* PMA_SIM_POLICY */
   uint64_t sim_seed;              /* PMA_SIM_SEED */
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
+  int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
 };
 
 struct pma_alloc; /* alloc.c */
+
+/* A dependency: FASE seq of log slot slot, in its first nrec records. */
+struct pma_dep {
+  uint32_t slot;
+  uint64_t seq;
+  uint64_t nrec;
+};
+
+/* A committed FASE that waits for the FASEs it read from (deps.c). */
+struct pma_waiting {
+  uint64_t seq;
+  struct pma_dep *deps;
+  uint32_t ndeps, nfrees;
+  uintptr_t *frees; /* deferred frees that take effect at its retire */
+  int ok;           /* scratch of the retire cascade (deps.c) */
+  struct pma_waiting *next;
+};
+
+/* Volatile state of a log slot (section 2 of design.md). */
+struct pma_slotv {
+  _Atomic uint64_t retired;  /* mirror of the slot's retired_seq */
+  _Atomic uint32_t nwait;    /* committed FASEs not yet retired */
+  uint64_t next_seq;         /* seq of the slot's next FASE (owner) */
+  char *end_chunk;           /* while nwait > 0: where the next FASE appends (owner) */
+  uint32_t end_pos;
+  uint64_t last_seq, last_nrec; /* the slot's last FASE that waited, its records */
+  struct pma_waiting *first, *last; /* oldest first; under the dependency lock */
+};
 
 /* The open heap (one per process). */
 struct pma_heap {
@@ -232,6 +292,7 @@ struct pma_heap {
   struct pma_env env;
   struct pma_alloc *alloc;
   _Atomic uint64_t slot_bits[PMA_NSLOTS / 64]; /* claimed log slots */
+  struct pma_slotv sv[PMA_NSLOTS];
 };
 
 /* Hot globals read by the store hooks: [base, base+size) is the heap; size 0
@@ -286,8 +347,13 @@ struct pma_thread {
   struct pma_range big[PMA_BIG_CACHE]; /* heap offsets [start, end) */
   struct pma_fent *filter;
   struct pma_range *dirty;
-  void **dlocks;           /* deferred releases */
-  uint32_t ndlocks, cap_dlocks;
+  uint64_t nrec;           /* DATA and DEP records of the current FASE */
+  int at_head;             /* the current FASE's log starts the slot's chain */
+  int published;           /* a lock was released with this FASE uncommitted */
+  struct pma_dep *deps;    /* FASEs of other slots this one read from */
+  uint32_t ndeps, cap_deps;
+  uint64_t wait_seq;       /* the FASE just committed waits (0: it retired) */
+  uint64_t wait_nrec;      /* ...after this many records */
   uintptr_t *dfrees;       /* deferred frees (absolute addresses) */
   uint32_t ndfrees, cap_dfrees;
   pid_t tid;
@@ -406,6 +472,7 @@ void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
 uint64_t pma_alloc_log_chunk(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_finish_frees(struct pma_thread *t) PMA_HIDDEN;
+void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) PMA_HIDDEN;
 void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) PMA_HIDDEN;
 
 /* log.c */
@@ -414,6 +481,8 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_
 void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;
 void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;
+void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const void *data,
+                  size_t len) PMA_HIDDEN;
 char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) PMA_HIDDEN;
 
 /* fase.c */
@@ -426,9 +495,26 @@ int pma_threads_in_fase(void) PMA_HIDDEN;
 void pma_stats_reset(void) PMA_HIDDEN;
 
 /* locks.c */
-void pma_locks_release_deferred(struct pma_thread *t) PMA_HIDDEN;
 void pma_locks_open(void) PMA_HIDDEN;
 void pma_locks_close(void) PMA_HIDDEN;
+
+/* deps.c */
+extern _Atomic int pma_dep_live PMA_HIDDEN;
+void pma_dep_release_mid(struct pma_thread *t, void *lock) PMA_HIDDEN;
+void pma_dep_release_last(struct pma_thread *t, void *lock) PMA_HIDDEN;
+void pma_dep_acquired_slow(struct pma_thread *t, void *lock) PMA_HIDDEN;
+void pma_dep_commit_waiting(struct pma_thread *t) PMA_HIDDEN;
+void pma_dep_wake(struct pma_thread *t) PMA_HIDDEN;
+void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) PMA_HIDDEN;
+uint64_t pma_dep_nwaiting(void) PMA_HIDDEN;
+void pma_deps_open(struct pma_heap *h) PMA_HIDDEN;
+void pma_deps_close(struct pma_heap *h) PMA_HIDDEN;
+
+/* pma_dep_acquired -- after any successful acquisition of lock */
+static inline void pma_dep_acquired(struct pma_thread *t, void *lock) {
+  if (unlikely(atomic_load_explicit(&pma_dep_live, memory_order_relaxed)))
+    pma_dep_acquired_slow(t, lock);
+}
 
 /* pma_thread_ready -- make sure t is registered and bound to the open heap */
 static inline void pma_thread_ready(struct pma_thread *t) {

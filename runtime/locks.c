@@ -1,10 +1,11 @@
 /*
- * locks.c -- the pthread mutex wrappers the pass substitutes, deferred
- * release, and the lazy reset of mutexes that live inside the heap
+ * locks.c -- the pthread mutex and condition-wait wrappers the pass
+ * substitutes, and the lazy reset of locks that live inside the heap
  *
  * design.md section 1.  The wrappers return exactly what the pthread call
- * returns; trylock/timedlock change the depth only when they acquire.  The
- * condition-wait wrappers end the FASE before the wait releases the mutex.
+ * returns; trylock/timedlock change the depth only when they acquire.  A
+ * release in the middle of a FASE publishes the lock (deps.c); the outermost
+ * release commits first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -209,76 +210,6 @@ void pma_locks_close(void) {
   pthread_mutex_unlock(&mset_lock);
 }
 
-/* ---------------------------------------------------- deferred release */
-
-/* The deferred list holds each lock's address with its kind in the two low
- * bits (every lock type is at least 4-byte aligned). */
-#define DTAG(m, kind) ((void *)((uintptr_t)(m) | (uintptr_t)(kind)))
-
-/* pma_deferred_take -- remove (m, kind) from the deferred list; 1 if it was there */
-int pma_deferred_take(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
-  void *tag = DTAG(m, kind);
-  for (uint32_t i = t->ndlocks; i-- > 0;)
-    if (t->dlocks[i] == tag) {
-      memmove(&t->dlocks[i], &t->dlocks[i + 1], (t->ndlocks - i - 1) * sizeof(void *));
-      t->ndlocks--;
-      return 1;
-    }
-  return 0;
-}
-
-/* deferred_take -- the mutex case */
-static int deferred_take(struct pma_thread *t, void *m) {
-  return pma_deferred_take(t, m, PMA_LK_MUTEX);
-}
-
-/* deferred_has -- is mutex m on the deferred list */
-static int deferred_has(struct pma_thread *t, void *m) {
-  for (uint32_t i = 0; i < t->ndlocks; i++)
-    if (t->dlocks[i] == m)
-      return 1;
-  return 0;
-}
-
-/* pma_deferred_add -- keep (m, kind) locked until the FASE commits */
-void pma_deferred_add(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
-  if (t->ndlocks == t->cap_dlocks) {
-    uint32_t cap = t->cap_dlocks ? 2 * t->cap_dlocks : 16;
-    void **n = realloc(t->dlocks, cap * sizeof(void *));
-    if (!n)
-      pma_fatal("out of memory for the deferred-release list (%u locks)", cap);
-    t->dlocks = n;
-    t->cap_dlocks = cap;
-  }
-  t->dlocks[t->ndlocks++] = DTAG(m, kind);
-}
-
-/* deferred_add -- the mutex case */
-static void deferred_add(struct pma_thread *t, void *m) { pma_deferred_add(t, m, PMA_LK_MUTEX); }
-
-/* pma_locks_release_deferred -- after commit: really unlock deferred locks */
-void pma_locks_release_deferred(struct pma_thread *t) {
-  for (uint32_t i = 0; i < t->ndlocks; i++) {
-    uintptr_t tag = (uintptr_t)t->dlocks[i];
-    void *m = (void *)(tag & ~(uintptr_t)3);
-    int rc;
-    switch ((enum pma_lock_kind)(tag & 3)) {
-    case PMA_LK_RWLOCK:
-      rc = pthread_rwlock_unlock(m);
-      break;
-    case PMA_LK_SPIN:
-      rc = pthread_spin_unlock(m);
-      break;
-    default:
-      rc = pthread_mutex_unlock(m);
-      break;
-    }
-    if (rc)
-      pma_fatal("releasing deferred lock %p after commit failed: %s", m, strerror(rc));
-  }
-  t->ndlocks = 0;
-}
-
 /* ------------------------------------------------------------ wrappers */
 
 /* owned_check -- for mutex kinds where glibc checks the owner on unlock:
@@ -297,50 +228,48 @@ static int owned_check(struct pma_thread *t, pthread_mutex_t *m) {
 /* acquired -- does a lock call's return value mean the caller owns the mutex */
 static inline int acquired(int rc) { return rc == 0 || rc == EOWNERDEAD; }
 
+/* entered -- a lock call acquired lock: the FASE begins or grows, and if a
+ * FASE that has not retired released the lock, t depends on it */
+static inline void entered(struct pma_thread *t, void *lock) {
+  pma_fase_enter(t);
+  pma_dep_acquired(t, lock);
+}
+
 /* __pma_mutex_lock -- pthread_mutex_lock that enters/extends the FASE */
 PMA_EXPORT int __pma_mutex_lock(void *mutex) {
   struct pma_thread *t = pma_self();
-  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
-    t->depth++; /* still ours: unlocked only in the program's view */
-    return 0;
-  }
   check_in_heap(t, mutex);
   int rc = pthread_mutex_lock(mutex);
   if (acquired(rc))
-    pma_fase_enter(t);
+    entered(t, mutex);
   return rc;
 }
 
 /* __pma_mutex_trylock -- pthread_mutex_trylock; depth grows only on success */
 PMA_EXPORT int __pma_mutex_trylock(void *mutex) {
   struct pma_thread *t = pma_self();
-  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
-    t->depth++;
-    return 0;
-  }
   check_in_heap(t, mutex);
   int rc = pthread_mutex_trylock(mutex);
   if (acquired(rc))
-    pma_fase_enter(t);
+    entered(t, mutex);
   return rc;
 }
 
 /* __pma_mutex_timedlock -- pthread_mutex_timedlock; depth grows only on success */
 PMA_EXPORT int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime) {
   struct pma_thread *t = pma_self();
-  if (unlikely(t->ndlocks) && deferred_take(t, mutex)) {
-    t->depth++;
-    return 0;
-  }
   check_in_heap(t, mutex);
   int rc = pthread_mutex_timedlock(mutex, abstime);
   if (acquired(rc))
-    pma_fase_enter(t);
+    entered(t, mutex);
   return rc;
 }
 
-/* __pma_mutex_unlock -- inner release: deferred; outermost: commit, release
- * the deferred mutexes, then this one */
+/* pma_lock_entered -- entered() for the other lock forms (lockforms.c) */
+void pma_lock_entered(struct pma_thread *t, void *lock) { entered(t, lock); }
+
+/* __pma_mutex_unlock -- inner release: publish the mutex (the FASE goes on);
+ * outermost: commit, then release */
 PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   struct pma_thread *t = pma_self();
   pthread_mutex_t *m = mutex;
@@ -349,41 +278,54 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   if (!owned_check(t, m))
     return pthread_mutex_unlock(m); /* EPERM, like the real call */
   if (t->depth > 1) {
-    if (PMA_MUTANT(early_release)) {
-      t->depth--;
-      return pthread_mutex_unlock(m);
-    }
-    if (KIND_TYPE(m->__data.__kind) == PTHREAD_MUTEX_ERRORCHECK_NP && deferred_has(t, m))
-      return EPERM; /* already unlocked in the program's view */
-    deferred_add(t, m);
+    pma_dep_release_mid(t, m);
     t->depth--;
-    return 0;
+    return pthread_mutex_unlock(m);
   }
   pma_fase_commit(t);
-  pma_locks_release_deferred(t);
   t->depth = 0;
+  pma_dep_release_last(t, m);
   return pthread_mutex_unlock(m);
 }
 
-/* pma_fase_split -- a condition wait releases the mutex: end the FASE first
- * so that the threads that get the mutex meanwhile see only committed data
- * (and our rollback can never undo what they commit); the locks the thread
- * keeps holding start a new FASE when the wait returns */
-void pma_fase_split(struct pma_thread *t) {
-  if (t->depth == 0 || PMA_MUTANT(cond_wait_no_commit))
+/* pma_wait_release -- a condition wait is about to release mutex.  The only
+ * lock held: the FASE commits first, so that the threads that get the mutex
+ * meanwhile see only committed data, and the locks held when the wait
+ * returns start a new FASE.  Other locks held: a release in the middle of
+ * the FASE, published like an inner unlock. */
+void pma_wait_release(struct pma_thread *t, void *mutex) {
+  if (t->depth == 0)
+    return;
+  if (t->depth > 1) {
+    pma_dep_release_mid(t, mutex);
+    return;
+  }
+  if (PMA_MUTANT(cond_wait_no_commit))
     return;
   pma_fase_commit(t);
-  pma_locks_release_deferred(t);
+  pma_dep_release_last(t, mutex);
 }
 
-/* __pma_cond_wait -- pthread_cond_wait that commits the FASE before waiting */
+/* pma_wait_returned -- the wait took mutex back */
+void pma_wait_returned(struct pma_thread *t, void *mutex) {
+  if (t->depth)
+    pma_dep_acquired(t, mutex);
+}
+
+/* __pma_cond_wait -- pthread_cond_wait that commits or publishes first */
 PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
-  pma_fase_split(pma_self());
-  return pthread_cond_wait(cond, mutex);
+  struct pma_thread *t = pma_self();
+  pma_wait_release(t, mutex);
+  int rc = pthread_cond_wait(cond, mutex);
+  pma_wait_returned(t, mutex);
+  return rc;
 }
 
-/* __pma_cond_timedwait -- pthread_cond_timedwait that commits the FASE first */
+/* __pma_cond_timedwait -- pthread_cond_timedwait, same rules */
 PMA_EXPORT int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime) {
-  pma_fase_split(pma_self());
-  return pthread_cond_timedwait(cond, mutex, abstime);
+  struct pma_thread *t = pma_self();
+  pma_wait_release(t, mutex);
+  int rc = pthread_cond_timedwait(cond, mutex, abstime);
+  pma_wait_returned(t, mutex);
+  return rc;
 }

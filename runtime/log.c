@@ -234,12 +234,28 @@ static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
     }
     PMA_STAT(t, log_records, 1);
     PMA_STAT(t, log_bytes, piece);
+    t->nrec++;
     t->pos += (uint32_t)(sizeof *r + pad8(piece));
     off += piece;
     src += piece;
     len -= piece;
   }
   t->wrote = 1;
+}
+
+/* pma_log_meta -- append one DEP or COMMIT record (flushed, not fenced) */
+void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const void *data,
+                  size_t len) {
+  if (PMA_REC_LIMIT - t->pos < sizeof(struct pma_rec) + len)
+    log_jump(t);
+  struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
+  r->hdr = PMA_REC_HDR(field, len, kind);
+  memcpy(r + 1, data, len);
+  r->check = pma_rec_check(t->seq, r->hdr, r + 1, len);
+  pma_flush(t, r, sizeof *r + len);
+  t->pos += (uint32_t)(sizeof *r + len);
+  if (kind == PMA_REC_DEP)
+    t->nrec++;
 }
 
 /* pma_log_store_nofence -- before a store to [addr, addr+len) (inside the
@@ -250,6 +266,13 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
     pma_fase_open_log(t);
   uint64_t off = pma_off((void *)addr);
   int small = len <= PMA_FILTER_MAXLEN;
+  if (unlikely(pma_rt.heap->env.sync_per_store)) {
+    /* PMA_SYNC_PER_STORE: the per-store baseline logs every store, unfiltered */
+    if (pma_rt.durable)
+      pma_dirty_add(t, addr, len);
+    log_records(t, off, len);
+    return 1;
+  }
   if (small) {
     uint64_t w0 = off >> 3, w1 = (off + len - 1) >> 3, w;
     for (w = w0; w <= w1; w++) {
@@ -288,5 +311,8 @@ void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
 void pma_log_fase_done(struct pma_thread *t) {
   t->logging = 0;
   t->wrote = 0;
+  t->published = 0;
+  t->ndeps = 0;
+  t->nrec = 0;
   filter_clear(t);
 }

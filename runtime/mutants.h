@@ -41,7 +41,7 @@
   X(25, log_chunk_map_unflushed, "a new log chunk's map byte (0x40) is not made durable")   \
   X(26, chunk_header_unflushed, "a new log chunk's header is not made durable before linking") \
   X(27, root_unlogged, "the root offset and size are updated without logging")              \
-  X(28, early_release, "an inner unlock releases the mutex at once (no deferred release)")  \
+  X(28, early_release, "an inner unlock publishes nothing: no dependency is recorded")       \
   X(29, filter_whole_words, "the filter marks whole words logged when only some bytes were") \
   X(30, close_clean_first, "pma_close marks the heap clean before flushing it")             \
   X(31, sync_no_fence, "pma_sync flushes the thread's stores but does not fence")           \
@@ -49,7 +49,10 @@
   X(33, nonfase_unnoted, "stores outside FASEs are not noted for flushing")                 \
   X(34, jump_unflushed, "the JUMP record that ends a chunk is not flushed")                 \
   X(35, cond_wait_no_commit, "a condition wait releases the mutex without committing the FASE") \
-  X(36, split_unfenced, "the records of one store split in pieces share one fence")
+  X(36, split_unfenced, "the records of one store split in pieces share one fence")          \
+  X(37, commit_ignores_deps, "a FASE retires at commit even if a FASE it read from has not")  \
+  X(38, recover_ignores_deps, "recovery keeps committed FASEs that read from rolled-back ones") \
+  X(39, recover_no_mark, "recovery retires the logs without the recovering mark")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

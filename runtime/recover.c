@@ -1,13 +1,16 @@
 /*
- * recover.c -- roll back the FASEs a crash left incomplete (design.md section 4)
+ * recover.c -- roll back the FASEs a crash left incomplete, and the FASEs
+ * that read from them (design.md section 4)
  *
- * Two phases: first every slot's log is read and checked without writing
- * anything (a broken chain, or a record damaged in the middle of a log,
- * refuses the open with the file untouched), then
- * each incomplete FASE is undone newest-record-first and retired.  Rollback
- * writes only saved old values and the retire comes last, so a crash during
- * recovery followed by another open repeats the same steps with the same
- * result.
+ * First every slot's log is read and checked without writing anything (a
+ * broken chain, a damaged sealed word, or a record damaged in the middle of
+ * a log refuses the open with the file untouched) and the plan is made:
+ * which FASEs roll back (the incomplete ones, then every FASE that depends on
+ * one, transitively) and in which order their records are undone.  Then the
+ * records are undone, newest first, and every log is retired.  Rollback
+ * writes only saved old values and the retire comes last, behind the header's
+ * `recovering` mark, so a crash during recovery followed by another open
+ * repeats the same steps with the same result.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,23 +18,18 @@
 
 #include "internal.h"
 
-/* struct pending -- the records of one slot's incomplete FASE, in log order */
-struct pending {
-  const struct pma_rec **rec;
-  size_t n, cap;
-};
-
-/* push -- append r to p */
-static int push(struct pending *p, const struct pma_rec *r) {
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? 2 * p->cap : 64;
-    const struct pma_rec **n = realloc(p->rec, cap * sizeof *n);
-    if (!n)
-      return -ENOMEM;
-    p->rec = n;
-    p->cap = cap;
+/* grow -- make room for one more element in *v (n used, *cap allocated) */
+static int grow(void *v, size_t n, size_t *cap, size_t size) {
+  if (n < *cap)
+    return 0;
+  size_t c = *cap ? 2 * *cap : 16;
+  void *p = realloc(*(void **)v, c * size);
+  if (!p) {
+    pma_err("out of memory while reading the undo logs");
+    return -ENOMEM;
   }
-  p->rec[p->n++] = r;
+  *(void **)v = p;
+  *cap = c;
   return 0;
 }
 
@@ -40,9 +38,14 @@ static int push(struct pending *p, const struct pma_rec *r) {
 static int rec_valid(struct pma_heap *h, const struct pma_rec *r, uint32_t pos, uint64_t seq) {
   uint64_t hdr = r->hdr;
   uint64_t kind = PMA_REC_KIND(hdr), len = PMA_REC_LEN(hdr), off = PMA_REC_OFFSET(hdr);
-  if (kind == PMA_REC_JUMP)
+  if (kind == PMA_REC_COMMIT && pos + sizeof *r > PMA_REC_LIMIT)
+    return 0; /* the writer keeps the last 16 bytes for a JUMP */
+  if (kind == PMA_REC_JUMP || kind == PMA_REC_COMMIT)
     return len == 0 && off == 0 && r->check == pma_rec_check(seq, hdr, NULL, 0);
-  if (kind != PMA_REC_DATA || len == 0)
+  if (kind == PMA_REC_DEP)
+    return len == sizeof(struct pma_dep_data) && off < PMA_NSLOTS &&
+           pos + sizeof *r + len <= PMA_REC_LIMIT && r->check == pma_rec_check(seq, hdr, r + 1, len);
+  if (len == 0)
     return 0;
   if (pos + sizeof *r + ((len + 7) & ~7ull) > PMA_REC_LIMIT)
     return 0;
@@ -74,15 +77,15 @@ static int executed(struct pma_heap *h, const struct pma_rec *r) {
  * 8-byte position after it in its chunk, then the records of the following
  * chunks of the chain, in order, as long as the log reached them (the first
  * record of a chunk the FASE never wrote does not check out).  Returns the
- * first later record whose store has executed (the bad record was in the
- * middle of the log), else NULL. */
+ * first later record whose store has executed, or a later COMMIT of the FASE
+ * (either way the bad record was in the middle of the log), else NULL. */
 static const struct pma_rec *walk_later(struct pma_heap *h, const char *c, uint32_t pos,
                                         uint64_t seq) {
   for (uint64_t hops = 0;; hops++) {
     /* resync: any valid record after the bad one in this chunk */
     for (uint32_t q = pos + 8; q + sizeof(struct pma_rec) <= PMA_CHUNK; q += 8) {
       const struct pma_rec *r = (const struct pma_rec *)(c + q);
-      if (rec_valid(h, r, q, seq) && executed(h, r))
+      if (rec_valid(h, r, q, seq) && (executed(h, r) || PMA_REC_KIND(r->hdr) == PMA_REC_COMMIT))
         return r;
     }
     /* the next chunks, record by record, until the next bad record */
@@ -95,8 +98,8 @@ static const struct pma_rec *walk_later(struct pma_heap *h, const char *c, uint3
       const struct pma_rec *r = (const struct pma_rec *)(c + pos);
       if (!rec_valid(h, r, pos, seq))
         return NULL; /* the log never reached this chunk */
-      while (rec_valid(h, r, pos, seq) && PMA_REC_KIND(r->hdr) == PMA_REC_DATA) {
-        if (executed(h, r))
+      while (rec_valid(h, r, pos, seq) && PMA_REC_KIND(r->hdr) != PMA_REC_JUMP) {
+        if (executed(h, r) || PMA_REC_KIND(r->hdr) == PMA_REC_COMMIT)
           return r;
         pos += rec_size(r);
         r = (const struct pma_rec *)(c + pos);
@@ -108,31 +111,86 @@ static const struct pma_rec *walk_later(struct pma_heap *h, const char *c, uint3
   }
 }
 
-/* seq_flipped -- the log of slot s starts with record r, which belongs
- * neither to the pending FASE retired+1 nor to the last retired one: is it a
- * record (of at most 1 KiB) of a FASE whose number differs from retired or
- * retired+1 by one bit?
- * Then the slot's retired_seq is damaged (a single bit flip), and reading the
- * log with it would silently skip a pending FASE.  Returns that seq or 0. */
-static uint64_t seq_flipped(struct pma_heap *h, const struct pma_rec *r, uint64_t retired) {
-  uint32_t pos = sizeof(struct pma_chunk_hdr);
-  if (PMA_REC_LEN(r->hdr) > 1024 || rec_valid(h, r, pos, retired))
-    return 0; /* leftovers of the last retired FASE (the normal case), or a
-               * record too long to hash 128 times at every open */
-  for (unsigned k = 0; k < 64; k++) {
-    uint64_t cand = retired ^ (1ull << k);
-    if (rec_valid(h, r, pos, cand + 1))
-      return cand + 1;
-    if (rec_valid(h, r, pos, cand))
-      return cand;
+
+/* ------------------------------------------------------------ the plan */
+
+/* One FASE of a slot's log that has not retired. */
+struct fase {
+  uint64_t seq;
+  int committed;         /* its COMMIT record is in the log */
+  int rb;                /* rolls back */
+  size_t first, n;       /* its DATA and DEP records: chain.it[first .. first+n) */
+};
+
+/* What the log of one slot holds beyond its retired FASEs. */
+struct chain {
+  uint64_t retired;
+  struct fase *f;
+  size_t nf, capf;
+  const struct pma_rec **it;
+  size_t nit, capit;
+  size_t cf, ci;         /* merge cursor: FASE index, record index in it */
+};
+
+struct plan {
+  struct chain c[PMA_NSLOTS];
+  struct undo {
+    const struct pma_rec *r;
+    unsigned slot;
+  } *order;              /* DATA records to undo, oldest first */
+  size_t norder, caporder;
+  int resume;            /* a crashed recovery had undone everything already */
+};
+
+/* plan_free -- release what plan_make allocated */
+static void plan_free(struct plan *p) {
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    free(p->c[s].f);
+    free(p->c[s].it);
   }
-  return 0;
+  free(p->order);
+  free(p);
 }
 
-/* collect -- the records of slot s's FASE retired_seq+1; <0 on corruption */
-static int collect(struct pma_heap *h, unsigned s, struct pending *p) {
+/* new_fase -- append FASE seq to chain c */
+static struct fase *new_fase(struct chain *c, uint64_t seq) {
+  if (grow(&c->f, c->nf, &c->capf, sizeof *c->f))
+    return NULL;
+  struct fase *f = &c->f[c->nf++];
+  memset(f, 0, sizeof *f);
+  f->seq = seq;
+  f->first = c->nit;
+  return f;
+}
+
+/* damaged_middle -- the message for a bad record followed by evidence */
+static int damaged_middle(struct pma_heap *h, unsigned s, uint64_t seq, const char *c,
+                          uint32_t pos, const struct pma_rec *later) {
+  pma_err("heap corrupt: undo log of slot %u (FASE %llu) is damaged in the middle: the "
+          "record at heap offset %#llx does not check out (expected a record of FASE "
+          "%llu), but the later record at heap offset %#llx does and its store has "
+          "already happened; rolling back only up to the damage would leave the FASE "
+          "half undone",
+          s, (unsigned long long)seq, (unsigned long long)(c + pos - h->base),
+          (unsigned long long)seq, (unsigned long long)((const char *)later - h->base));
+  return -EINVAL;
+}
+
+/* read_chain -- the FASEs of slot s that have not retired, with their
+ * records (design.md section 4, step 1); <0 on corruption */
+static int read_chain(struct pma_heap *h, unsigned s, struct chain *ch) {
   struct pma_slot *sl = &h->slots[s];
-  uint64_t seq = sl->retired_seq + 1, off = sl->first_chunk, chunks = 1;
+  uint64_t retired, head;
+  if (pma_unseal(sl->retired_seq, &retired) || pma_unseal(sl->head_seq, &head)) {
+    int which = pma_unseal(sl->retired_seq, &retired) != 0;
+    pma_err("heap corrupt: log slot %u: %s word %#llx fails its check bits (expected a FASE "
+            "number in bits 0..47 sealed by bits 48..63): the slot is damaged",
+            s, which ? "retired_seq" : "head_seq",
+            (unsigned long long)(which ? sl->retired_seq : sl->head_seq));
+    return -EINVAL;
+  }
+  ch->retired = retired;
+  uint64_t h0 = retired + 1, off = sl->first_chunk, chunks = 1;
   if (!off)
     return 0;
   if (!pma_chunk_is_log(h, off)) {
@@ -142,35 +200,28 @@ static int collect(struct pma_heap *h, unsigned s, struct pending *p) {
   }
   const char *c = h->base + off;
   uint32_t pos = sizeof(struct pma_chunk_hdr);
+  const struct pma_rec *r0 = (const struct pma_rec *)(c + pos);
+  /* The chain starts with FASE retired+1 unless committed FASEs waited for
+   * others: then with head_seq, whose FASEs up to retired are skipped. */
+  uint64_t seq = h0;
+  if (!rec_valid(h, r0, pos, h0) && head && head < h0 && rec_valid(h, r0, pos, head))
+    seq = head;
+  struct fase *f = NULL;
   for (;;) {
     const struct pma_rec *r = (const struct pma_rec *)(c + pos);
     if (!rec_valid(h, r, pos, seq)) {
       /* The end of the log: a torn tail, a stale record of an older FASE, or
-       * never written -- unless a later record's store has happened, which
-       * only a damaged record in the middle explains. */
-      uint64_t other = p->n || c != h->base + off ? 0 : seq_flipped(h, r, sl->retired_seq);
-      if (other) {
-        pma_err("heap corrupt: log slot %u says FASE %llu is the last one retired, but its log "
-                "starts with a record of FASE %llu (expected FASE %llu or %llu): the slot's "
-                "retired_seq is damaged",
-                s, (unsigned long long)sl->retired_seq, (unsigned long long)other,
-                (unsigned long long)sl->retired_seq, (unsigned long long)seq);
-        return -EINVAL;
-      }
-      const struct pma_rec *later = walk_later(h, c, pos, seq);
-      if (later) {
-        pma_err("heap corrupt: undo log of slot %u (FASE %llu) is damaged in the middle: the "
-                "record at heap offset %#llx does not check out (expected a record of FASE "
-                "%llu), but the later record at heap offset %#llx does and its store has "
-                "already happened; rolling back only up to the damage would leave the FASE "
-                "half undone",
-                s, (unsigned long long)seq, (unsigned long long)(c + pos - h->base),
-                (unsigned long long)seq, (unsigned long long)((const char *)later - h->base));
-        return -EINVAL;
-      }
+       * never written -- unless a later record of the FASE (or of the
+       * pending FASE, if this one retired) checks out and its store has
+       * happened, which only a damaged record in the middle explains. */
+      uint64_t want = seq < h0 ? h0 : seq;
+      const struct pma_rec *later = walk_later(h, c, pos, want);
+      if (later)
+        return damaged_middle(h, s, want, c, pos, later);
       return 0;
     }
-    if (PMA_REC_KIND(r->hdr) == PMA_REC_JUMP) {
+    uint64_t kind = PMA_REC_KIND(r->hdr);
+    if (kind == PMA_REC_JUMP) {
       uint64_t next = ((const struct pma_chunk_hdr *)c)->next;
       if (!next || PMA_MUTANT(recover_stop_at_jump))
         return 0;
@@ -184,57 +235,270 @@ static int collect(struct pma_heap *h, unsigned s, struct pending *p) {
       pos = sizeof(struct pma_chunk_hdr);
       continue;
     }
-    if (push(p, r)) {
-      pma_err("out of memory while reading the undo log of slot %u", s);
+    if (seq >= h0 && !f && !(f = new_fase(ch, seq)))
       return -ENOMEM;
+    if (kind == PMA_REC_COMMIT) {
+      if (f)
+        f->committed = 1;
+      f = NULL;
+      seq++;
+    } else if (f) {
+      if (grow(&ch->it, ch->nit, &ch->capit, sizeof *ch->it))
+        return -ENOMEM;
+      ch->it[ch->nit++] = r;
+      f->n++;
     }
     pos += rec_size(r);
   }
 }
 
-/* pma_log_pending -- what recovery would do for slot s (read only) */
-int pma_log_pending(struct pma_heap *h, unsigned s, uint64_t *nrec, uint64_t *bytes) {
-  struct pending p = {0};
-  int rc = collect(h, s, &p);
-  *nrec = p.n;
-  *bytes = 0;
-  for (size_t i = 0; i < p.n; i++)
-    *bytes += PMA_REC_LEN(p.rec[i]->hdr);
-  free(p.rec);
-  return rc;
+/* find_fase -- FASE seq in chain c, or NULL */
+static struct fase *find_fase(struct chain *c, uint64_t seq) {
+  if (!c->nf || seq < c->f[0].seq || seq > c->f[c->nf - 1].seq)
+    return NULL;
+  struct fase *f = &c->f[seq - c->f[0].seq];
+  return f->seq == seq ? f : NULL;
 }
 
-/* pma_recover -- undo every incomplete FASE; fills h->rec; 0 or -errno */
-int pma_recover(struct pma_heap *h) {
-  struct pma_thread *t = pma_self();
-  struct pending *p = calloc(PMA_NSLOTS, sizeof *p);
-  int rc = 0;
+/* dep_of -- the dependency a DEP record names */
+static void dep_of(const struct pma_rec *r, struct pma_dep *d) {
+  struct pma_dep_data body;
+  memcpy(&body, r + 1, sizeof body);
+  d->slot = (uint32_t)PMA_REC_OFFSET(r->hdr);
+  d->seq = body.seq;
+  d->nrec = body.nrec;
+}
+
+/* dep_lost -- will the FASE d names be gone after recovery: it neither
+ * retired nor committed, or it rolls back */
+static int dep_lost(struct plan *p, const struct pma_dep *d) {
+  struct chain *c = &p->c[d->slot];
+  if (d->seq <= c->retired)
+    return 0;
+  struct fase *f = find_fase(c, d->seq);
+  return !f || !f->committed || f->rb;
+}
+
+/* decide -- which FASEs roll back: the incomplete ones, then, until nothing
+ * changes, every FASE with a dependency on one that rolls back and every
+ * FASE after one that rolls back in the same slot */
+static void decide(struct plan *p) {
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+      struct chain *c = &p->c[s];
+      int before = 0;
+      for (size_t i = 0; i < c->nf; i++) {
+        struct fase *f = &c->f[i];
+        int rb = before || !f->committed;
+        for (size_t k = 0; !rb && k < f->n; k++) {
+          const struct pma_rec *r = c->it[f->first + k];
+          struct pma_dep d;
+          if (PMA_REC_KIND(r->hdr) != PMA_REC_DEP || PMA_MUTANT(recover_ignores_deps))
+            continue;
+          dep_of(r, &d);
+          rb = dep_lost(p, &d);
+        }
+        if (rb && !f->rb) {
+          f->rb = 1;
+          changed = 1;
+        }
+        before = f->rb;
+      }
+    }
+  }
+}
+
+/* first_rb -- index of the first FASE of c that rolls back (c->nf if none) */
+static size_t first_rb(struct chain *c) {
+  size_t i = 0;
+  while (i < c->nf && !c->f[i].rb)
+    i++;
+  return i;
+}
+
+/* passed -- has the merge passed the first nrec records of FASE seq of c,
+ * and every record of the FASEs before it in c.  A FASE that left no record
+ * (it published a lock before writing, then the crash came) still orders
+ * what depends on it after everything its slot wrote before it. */
+static int passed(struct chain *c, uint64_t seq, uint64_t nrec) {
+  if (!c->nf || seq < c->f[0].seq)
+    return 1; /* retired before the chain: nothing of it is undone */
+  size_t i = (size_t)(seq - c->f[0].seq);
+  if (i >= c->nf)
+    return c->cf >= c->nf; /* after the last FASE of the chain */
+  if (!c->f[i].rb)
+    return 1; /* kept, and so is everything before it */
+  return c->cf > i || (c->cf == i && c->ci >= nrec);
+}
+
+/* order -- the records of the FASEs that roll back, in an order in which
+ * they could have been written: each slot's in log order, and the records
+ * after a DEP record after the first nrec records of the FASE it names.
+ * Undoing them in reverse restores the oldest saved value of every byte. */
+static int order(struct pma_heap *h, struct plan *p) {
+  size_t left = 0;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    struct chain *c = &p->c[s];
+    c->cf = first_rb(c);
+    c->ci = 0;
+    for (size_t i = c->cf; i < c->nf; i++)
+      left += c->f[i].n;
+  }
+  while (left) {
+    int moved = 0;
+    for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+      struct chain *c = &p->c[s];
+      while (c->cf < c->nf) {
+        struct fase *f = &c->f[c->cf];
+        if (c->ci == f->n) {
+          c->cf++;
+          c->ci = 0;
+          continue;
+        }
+        const struct pma_rec *r = c->it[f->first + c->ci];
+        if (PMA_REC_KIND(r->hdr) == PMA_REC_DEP) {
+          struct pma_dep d;
+          dep_of(r, &d);
+          if (!passed(&p->c[d.slot], d.seq, d.nrec))
+            break;
+        } else {
+          if (grow(&p->order, p->norder, &p->caporder, sizeof *p->order))
+            return -ENOMEM;
+          p->order[p->norder].r = r;
+          p->order[p->norder++].slot = s;
+        }
+        c->ci++;
+        left--;
+        moved = 1;
+      }
+    }
+    if (!moved) {
+      pma_err("heap corrupt: the dependency records of the undo logs form a cycle (no order "
+              "of the logged stores satisfies them); %zu records could not be ordered",
+              left);
+      (void)h;
+      return -EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* plan_make -- read every log and decide; NULL on corruption (message set) */
+static struct plan *plan_make(struct pma_heap *h, int *rc) {
+  struct plan *p = calloc(1, sizeof *p);
   if (!p) {
     pma_err("out of memory for recovery");
-    return -ENOMEM;
+    *rc = -ENOMEM;
+    return NULL;
   }
-  for (unsigned s = 0; s < PMA_NSLOTS && !rc; s++)
-    rc = collect(h, s, &p[s]);
-  if (rc)
-    goto out;
+  uint64_t rec;
+  if (pma_unseal(h->hdr->d.recovering, &rec) || rec > 1) {
+    pma_err("heap corrupt: the header's recovering word %#llx is neither the sealed 0 nor "
+            "the sealed 1",
+            (unsigned long long)h->hdr->d.recovering);
+    *rc = -EINVAL;
+    plan_free(p);
+    return NULL;
+  }
+  p->resume = rec == 1;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++)
+    if ((*rc = read_chain(h, s, &p->c[s]))) {
+      plan_free(p);
+      return NULL;
+    }
+  decide(p);
+  if ((*rc = order(h, p))) {
+    plan_free(p);
+    return NULL;
+  }
+  return p;
+}
 
+/* pma_log_pending -- what recovery would undo for slot s (read only) */
+int pma_log_pending(struct pma_heap *h, unsigned s, uint64_t *nrec, uint64_t *bytes) {
+  int rc = 0;
+  *nrec = *bytes = 0;
+  struct plan *p = plan_make(h, &rc);
+  if (!p)
+    return rc;
+  struct chain *c = &p->c[s];
+  for (size_t i = first_rb(c); i < c->nf; i++)
+    for (size_t k = 0; k < c->f[i].n; k++) {
+      const struct pma_rec *r = c->it[c->f[i].first + k];
+      if (PMA_REC_KIND(r->hdr) == PMA_REC_DATA) {
+        (*nrec)++;
+        *bytes += PMA_REC_LEN(r->hdr);
+      }
+    }
+  plan_free(p);
+  return 0;
+}
+
+/* retire_all -- every slot's log retired up to its last FASE (flushed) */
+static void retire_all(struct pma_thread *t, struct pma_heap *h, struct plan *p) {
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    struct chain *c = &p->c[s];
+    if (!c->nf)
+      continue;
+    h->slots[s].retired_seq = pma_seal(c->f[c->nf - 1].seq);
+    if (!PMA_MUTANT(recover_retire_unflushed))
+      pma_flush(t, &h->slots[s].retired_seq, sizeof h->slots[s].retired_seq);
+  }
+}
+
+/* set_recovering -- the header's recovering mark, durable */
+static void set_recovering(struct pma_thread *t, struct pma_heap *h, uint64_t v) {
+  h->hdr->d.recovering = pma_seal(v);
+  pma_persist_now(t, &h->hdr->d.recovering, sizeof h->hdr->d.recovering);
+}
+
+/* pma_recover -- undo every FASE that must roll back; fills h->rec; 0 or -errno */
+int pma_recover(struct pma_heap *h) {
+  struct pma_thread *t = pma_self();
+  int rc = 0;
+  struct plan *p = plan_make(h, &rc);
+  if (!p)
+    return rc;
   int any = 0;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    struct chain *c = &p->c[s];
+    any |= c->nf != 0;
+    int slot_rb = 0;
+    for (size_t i = 0; i < c->nf; i++) {
+      if (c->f[i].rb) {
+        h->rec.fases_rolled_back++;
+        h->rec.dependents_rolled_back += c->f[i].committed;
+        slot_rb = 1;
+      } else {
+        h->rec.committed_kept++;
+      }
+    }
+    h->rec.threads_recovered += slot_rb;
+  }
+  if (!any) {
+    if (p->resume) /* the crashed recovery had retired every log already */
+      set_recovering(t, h, 0);
+    goto out;
+  }
 #ifdef PMA_MUTANT_BUILD
   if (PMA_MUTANT(recover_retire_first)) {
-    for (unsigned s = 0; s < PMA_NSLOTS; s++)
-      if (p[s].n) {
-        h->slots[s].retired_seq++;
-        pma_flush(t, &h->slots[s].retired_seq, sizeof h->slots[s].retired_seq);
-      }
+    retire_all(t, h, p);
     pma_fence(t);
   }
 #endif
-  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
-    if (!p[s].n || (PMA_MUTANT(recover_one_slot) && any))
-      continue;
-    for (size_t k = p[s].n; k-- > 0;) { /* newest first: the oldest value wins */
-      size_t i = PMA_MUTANT(rollback_forward) ? p[s].n - 1 - k : k;
-      const struct pma_rec *r = p[s].rec[i];
+  if (!p->resume) {
+    /* step 2: undo, newest record first: the oldest saved value wins */
+    unsigned first_slot = PMA_NSLOTS;
+    for (size_t k = p->norder; k-- > 0;) {
+      size_t i = PMA_MUTANT(rollback_forward) ? p->norder - 1 - k : k;
+      const struct pma_rec *r = p->order[i].r;
+      if (PMA_MUTANT(recover_one_slot)) {
+        if (first_slot == PMA_NSLOTS)
+          first_slot = p->order[i].slot;
+        if (p->order[i].slot != first_slot)
+          continue;
+      }
       uint64_t len = PMA_REC_LEN(r->hdr), off = PMA_REC_OFFSET(r->hdr);
       memcpy(h->base + off, r + 1, len);
       if (!PMA_MUTANT(recover_no_restore_flush))
@@ -242,24 +506,19 @@ int pma_recover(struct pma_heap *h) {
       h->rec.records_applied++;
       h->rec.bytes_restored += len;
     }
-    h->rec.fases_rolled_back++;
-    h->rec.threads_recovered++;
-    any = 1;
-  }
-  if (any && !PMA_MUTANT(recover_retire_first)) {
     if (!PMA_MUTANT(recover_no_fence))
       pma_fence(t);
-    for (unsigned s = 0; s < PMA_NSLOTS; s++)
-      if (p[s].n) {
-        h->slots[s].retired_seq++;
-        if (!PMA_MUTANT(recover_retire_unflushed))
-          pma_flush(t, &h->slots[s].retired_seq, sizeof h->slots[s].retired_seq);
-      }
+    /* from here on the logs must not be undone again, even partly */
+    if (!PMA_MUTANT(recover_no_mark))
+      set_recovering(t, h, 1);
+  }
+  /* step 3: retire every log, then clear the mark */
+  if (!PMA_MUTANT(recover_retire_first)) {
+    retire_all(t, h, p);
     pma_fence(t);
   }
+  set_recovering(t, h, 0);
 out:
-  for (unsigned s = 0; s < PMA_NSLOTS; s++)
-    free(p[s].rec);
-  free(p);
+  plan_free(p);
   return rc;
 }

@@ -82,6 +82,7 @@ static struct {
   int rec_done;             /* that open has returned (or failed) */
   int in_open;
   uint32_t epoch;           /* bumped at every simulated open */
+  uint64_t deps_rolled;     /* that open: committed FASEs rolled back with their sources */
 } sim = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
 
 static _Atomic uint64_t sim_events;
@@ -407,9 +408,10 @@ static void write_report(int crashed, uint64_t diff, uint64_t kept) {
   if (sim.in_open && !sim.rec_done)
     rec = ev - sim.open_start;
   dprintf(fd, "events=%llu recovery_events=%llu crashed=%d policy=%s differing_words=%llu "
-              "kept_words=%llu\n",
+              "kept_words=%llu dependents_rolled_back=%llu\n",
           (unsigned long long)ev, (unsigned long long)rec, crashed, policy_names[sim.policy],
-          (unsigned long long)diff, (unsigned long long)kept);
+          (unsigned long long)diff, (unsigned long long)kept,
+          (unsigned long long)sim.deps_rolled);
   close(fd);
 }
 
@@ -534,8 +536,10 @@ int pma_sim_open(struct pma_heap *h) {
 void pma_sim_opened(struct pma_heap *h) {
   if (sim.heap != h || !sim.in_open)
     return;
-  if (!sim.rec_done)
+  if (!sim.rec_done) {
     sim.rec_events = atomic_load(&sim_events) - sim.open_start;
+    sim.deps_rolled = h->rec.dependents_rolled_back;
+  }
   sim.rec_done = 1;
   sim.in_open = 0;
 }

@@ -65,11 +65,13 @@ struct ct_run {
   int status;           /* exit code, or 128+signal, or -1 on timeout */
   long events, rec_events;
   int crashed;          /* exit 86 and crashed=1: the power failed at the crash point */
+  long deps_rolled;     /* committed FASEs its open rolled back with the FASE they read from */
   char *output;         /* combined stdout+stderr (malloc'd) */
 };
 
 struct ct_totals {
   long runs, points, images, rec_crashes, post_crashes, failures;
+  long dep_images;      /* images whose recovery rolled back a committed dependent */
 };
 
 static char heap_path[PATH_MAX];
@@ -169,6 +171,7 @@ static void run_prog(const struct ct_opts *o, long crash_at, enum policy pol, ui
   r->events = report_value(rep, "events");
   r->rec_events = report_value(rep, "recovery_events");
   r->crashed = r->status == SIM_EXIT && report_value(rep, "crashed") == 1;
+  r->deps_rolled = report_value(rep, "dependents_rolled_back");
   free(rep);
   r->output = slurp(out_path);
 }
@@ -232,10 +235,12 @@ static int one_image(const struct ct_opts *o, struct ct_totals *t, long k, enum 
     return past ? 2 : 1;
   }
   free(r.output);
+  int dep_seen = 0;
   for (int i = 0; i < depth; i++) {
     run_prog(o, rec[i], pol, seed + (uint64_t)i + 1, &r);
     t->runs++;
     t->rec_crashes++;
+    dep_seen |= r.deps_rolled > 0;
     if (!r.crashed && r.status != 0) {
       fail(o, t, "a run crashed during recovery failed", k, pol, seed, rec, i + 1, &r);
       free(r.output);
@@ -247,6 +252,8 @@ static int one_image(const struct ct_opts *o, struct ct_totals *t, long k, enum 
   }
   run_prog(o, 0, POL_NONE, 0, &r);
   t->runs++;
+  dep_seen |= r.deps_rolled > 0;
+  t->dep_images += dep_seen;
   int bad = r.status != 0;
   if (bad)
     fail(o, t, "recovery + invariant check failed", k, pol, seed, rec, depth, &r);
@@ -536,9 +543,10 @@ int cmd_crashtest(int argc, char **argv) {
   if (tty)
     fprintf(stderr, "\n");
   printf("crashtest: %ld points, %ld images (%ld crashes inside recovery, %ld after it), %ld runs, "
-         "%ld failures [%s]\n",
+         "%ld failures [%s]; %ld images rolled back a committed FASE that read from an "
+         "incomplete one\n",
          t.points, t.images, t.rec_crashes, t.post_crashes, t.runs, t.failures,
-         tool_basename(o.argv[0]));
+         tool_basename(o.argv[0]), t.dep_images);
   rc = t.failures != 0;
 out:
   clean_dir(dir);

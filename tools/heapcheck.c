@@ -51,11 +51,11 @@ static void check_usage(FILE *f) {
         "    log slots   first chunk 0 or the start of a log chunk\n"
         "    log chains  every chunk is a data chunk marked 0x40 with magic PMALOGCK;\n"
         "                no loop; no chunk on two chains\n"
-        "    records     the pending FASE of each slot: records read up to the first\n"
-        "                one whose checksum fails; a later record of the same FASE whose\n"
-        "                store has happened means the log is damaged in the middle; a\n"
-        "                first record of a FASE one bit away from the slot's\n"
-        "                retired_seq means retired_seq is damaged\n"
+        "    records     the FASEs of each slot that have not retired: records read up\n"
+        "                to the first one whose checksum fails; a later record of the\n"
+        "                same FASE whose store has happened means the log is damaged\n"
+        "                in the middle; retired_seq and head_seq pass their check bits;\n"
+        "                the dependency records admit an order of the logged stores\n"
         "    chunk map   every byte 0x00, 0x01..0x20 (run of a size class), 0x40, 0x41,\n"
         "                0x42 (only after 0x41/0x42, or after a free a crash left\n"
         "                unfinished), 0x43\n"
@@ -209,7 +209,7 @@ static int check_logs(struct ck *c, uint16_t *reach, unsigned *inuse, unsigned *
       (*pending)++;
       note(c, "log slot %u: FASE %llu is pending (%llu undo records, %llu bytes); the next open "
               "rolls it back",
-           s, (unsigned long long)sl->retired_seq + 1, (unsigned long long)n,
+           s, (unsigned long long)(sl->retired_seq & PMA_SEQ_MAX) + 1, (unsigned long long)n,
            (unsigned long long)bytes);
     }
   }

@@ -153,7 +153,7 @@ int cmd_info(int argc, char **argv) {
       precs += n;
       pbytes += bytes;
       printf("thread log %u: FASE %llu pending: %llu undo records, %llu bytes to restore\n", i,
-             (unsigned long long)h.slots[i].retired_seq + 1, (unsigned long long)n,
+             (unsigned long long)(h.slots[i].retired_seq & PMA_SEQ_MAX) + 1, (unsigned long long)n,
              (unsigned long long)bytes);
     }
   }

@@ -3,10 +3,11 @@
  *
  *   probe_sync HEAP     (built with the plugin, run with PMA_MODE=pmem)
  *
- * One FASE stores the same heap word 100 times.  With the per-FASE filter
- * that costs one record and three fences; the Atlas-style per-store mode
- * (configuration (d)) logs, flushes and fences before every store: about 100
- * records and 100+ fences.  Prints
+ * One FASE stores the same heap word 100 times (built with
+ * -fplugin-arg-pmatomic-no-opt, so that each store has its hook).  With the
+ * per-FASE filter that costs one record and three fences; the Atlas-style
+ * per-store mode (configuration (d)) logs, flushes and fences before every
+ * store: about 100 records and 100+ fences.  Prints
  *   PROBE stores=100 log_records=.. fences=.. filtered_stores=.. per_store=0|1
  */
 #include <pmatomic.h>

@@ -3,8 +3,9 @@
  *
  * One mutex per node, head and tail sentinels.  Uniform random keys over
  * twice the prefilled length: 34% lookups, 33% inserts, 33% deletes.
- * Under pmatomic a release while the next node's lock is held is deferred to
- * the commit (design.md section 1), so a traversal keeps every lock it took.
+ * Under pmatomic a release while the next node's lock is held is published
+ * (design.md section 1): the lock is free at once, and a thread that takes
+ * it depends on the traversing FASE until that FASE commits.
  */
 #include "../common.h"
 #include <limits.h>

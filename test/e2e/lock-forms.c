@@ -1,18 +1,20 @@
 // Every lock form delimits a FASE: writes under an rwlock (read or write),
 // a spinlock or a C11 mutex are rolled back when the process dies inside, an
 // in-heap lock left held by the dead process does not block the next one,
-// inner write/spin/mtx releases are deferred to the commit while inner read
-// releases are immediate, and a condition wait commits before it waits.
+// inner write/spin/mtx releases are published (the lock is free at once and
+// the thread that takes it records a dependency and its commit waits for
+// ours) while inner read releases publish nothing, and a condition wait
+// commits before it waits.
 // RUN: %cc-pma -O2 %s -o %t %link-pma && %t %t.heap | FileCheck %s
 // RUN: %cc-pma -O0 -g %s -o %t0 %link-pma && %t0 %t0.heap | FileCheck %s
 // CHECK: wrlock: rolled back 1, x=0 y=0, relock ok
 // CHECK: rdlock: rolled back 1, x=0 y=0, relock ok
 // CHECK: spin: rolled back 1, x=0 y=0, relock ok
 // CHECK: mtx: rolled back 1, x=0 y=0, relock ok
-// CHECK: deferred wrlock: busy while the FASE runs, free after commit
-// CHECK: deferred spin: busy while the FASE runs, free after commit
-// CHECK: deferred mtx: busy while the FASE runs, free after commit
-// CHECK: inner rdlock release: free at once
+// CHECK: inner wrlock release: free at once, the taker recorded 1 dependency and waited 1, free after commit
+// CHECK: inner spin release: free at once, the taker recorded 1 dependency and waited 1, free after commit
+// CHECK: inner mtx release: free at once, the taker recorded 1 dependency and waited 1, free after commit
+// CHECK: inner rdlock release: free at once, the taker recorded 0 dependency and waited 0
 // CHECK: cnd_timedwait: x=7 kept (committed before the wait), rolled back 0
 // CHECK: pthread_cond_clockwait: x=9 kept (committed before the wait), rolled back 0
 #define _GNU_SOURCE /* pthread_cond_clockwait */
@@ -108,22 +110,25 @@ static int free_now(enum form f) {
   return (int)(long)res;
 }
 
-/* deferral -- inner release of f while m is held */
-static void deferral(enum form f) {
+/* publication -- inner release of f while m is held; another thread takes f */
+static void publication(enum form f) {
   pma_heap *h = open_root();
+  struct pma_stats s0, s1;
   pthread_mutex_lock(&r->m);
   lock(f);
   r->x++;
   unlock(f);
+  pma_get_stats(&s0);
   int during = free_now(f);
+  pma_get_stats(&s1);
   pthread_mutex_unlock(&r->m);
   int after = free_now(f);
-  if (f == RD)
-    printf("inner rdlock release: %s\n", during && after ? "free at once" : "HELD");
-  else
-    printf("deferred %s: %s while the FASE runs, %s after commit\n", names[f],
-           during ? "FREE" : "busy", after ? "free" : "BUSY");
-  pma_close(h);
+  printf("inner %s release: %s, the taker recorded %llu dependency and waited %llu",
+         f == RD ? "rdlock" : names[f], during ? "free at once" : "HELD",
+         (unsigned long long)(s1.dep_records - s0.dep_records),
+         (unsigned long long)(s1.fases_waited - s0.fases_waited));
+  printf("%s\n", f == RD ? "" : after ? ", free after commit" : ", BUSY after commit");
+  pma_close(h); /* aborts if a FASE still waited */
 }
 
 /* wait_commits -- x set before a timed condition wait survives a kill after it */
@@ -175,10 +180,10 @@ int main(int argc, char **argv) {
   pma_close(h);
   for (enum form f = WR; f <= MTX; f++)
     crash_inside(f);
-  deferral(WR);
-  deferral(SPIN);
-  deferral(MTX);
-  deferral(RD);
+  publication(WR);
+  publication(SPIN);
+  publication(MTX);
+  publication(RD);
   wait_commits(1);
   wait_commits(0);
   return 0;

@@ -1,11 +1,12 @@
 ; With volatile-malloc (the default) memory returned by libc allocators is
 ; not persistent: stores into it are not instrumented.  pma_malloc and the
 ; program's own allocators are never trusted.  -pmatomic-no-volatile-malloc
-; (future whole-heap mode) instruments them all.
-; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s --check-prefixes=CHECK,VOL
-; RUN: %opt-pma -passes=pmatomic -pmatomic-volatile-malloc -S %s | FileCheck %s --check-prefixes=CHECK,VOL
-; RUN: %opt-pma -passes=pmatomic -pmatomic-no-volatile-malloc -S %s | FileCheck %s --check-prefixes=CHECK,PM
-; RUN: %opt-pma -passes=pmatomic -pmatomic-volatile-malloc=false -S %s | FileCheck %s --check-prefixes=CHECK,PM
+; (future whole-heap mode) instruments them all.  (-pmatomic-no-fresh-elision:
+; a store right after pma_malloc needs no undo record, elide-fresh.ll.)
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -S %s | FileCheck %s --check-prefixes=CHECK,VOL
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-volatile-malloc -S %s | FileCheck %s --check-prefixes=CHECK,VOL
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-no-volatile-malloc -S %s | FileCheck %s --check-prefixes=CHECK,PM
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-volatile-malloc=false -S %s | FileCheck %s --check-prefixes=CHECK,PM
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

@@ -1,8 +1,9 @@
 ; -pass-remarks=pmatomic prints one summary per function (not one line per
 ; store); functions the pass did nothing to get none.  The counts are also
-; structured arguments in the YAML remark file.
-; RUN: %opt-pma -passes=pmatomic -pass-remarks=pmatomic -disable-output %s 2>&1 | FileCheck %s
-; RUN: %opt-pma -passes=pmatomic -pass-remarks-output=%t.yaml -disable-output %s
+; structured arguments in the YAML remark file.  (-pmatomic-no-opt: the
+; atomicrmw after the store to %p would be covered; log-opt-remarks.ll.)
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -pass-remarks=pmatomic -disable-output %s 2>&1 | FileCheck %s
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -pass-remarks-output=%t.yaml -disable-output %s
 ; RUN: FileCheck %s --check-prefix=YAML < %t.yaml
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

@@ -13,7 +13,8 @@
 
   simdriver.py soak BUILD [--images N] [--jobs N] [--seed S]
       At least N (default 50000) crash images over the same programs (plus
-      two with free thread scheduling) with every policy, several images per
+      five with free thread scheduling, three of them the test/crash programs
+      run through their `sim` command) with every policy, several images per
       crash point and new seeds, against the shipped runtime.  Exits 1 on any
       failure (each printed with its reproducer).
 """
@@ -28,6 +29,8 @@ import time
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INPUTS = os.path.join(SRC, "test", "sim", "Inputs")
+# programs shared with the SIGKILL loops of test/crash (their `sim` command)
+CRASH_INPUTS = os.path.join(SRC, "test", "crash", "Inputs")
 
 # name, source, program args, crashtest options.  Order matters for `mutants`:
 # the quickest killers first.  Every single-threaded program is tested at
@@ -37,7 +40,7 @@ PROGRAMS = [
     ("durable", "sim-durable.c", ["3"], ["--recovery-points", "6"]),
     ("list", "sim-list.c", ["1", "8"], ["--recovery-points", "6"]),
     ("alloc", "sim-alloc.c", ["3"], ["--recovery-points", "6"]),
-    ("handoff", "sim-handoff.c", ["2"], ["--recovery-points", "6"]),
+    ("handoff", "sim-handoff.c", ["2"], ["--recovery-points", "60"]),
     ("bank", "sim-bank.c", ["1", "6"], ["--recovery-points", "6"]),
     ("split", "sim-split.c", ["2"], ["--policies", "random,prefix", "--images", "2",
                                      "--recovery-depth", "0"]),
@@ -49,6 +52,12 @@ PROGRAMS = [
 SOAK_EXTRA = [
     ("bank-threads", "sim-bank.c", ["3", "8"], ["--recovery-points", "6"]),
     ("list-threads", "sim-list.c", ["3", "8"], ["--recovery-points", "6"]),
+    ("hoh-list-threads", os.path.join(CRASH_INPUTS, "hoh-list.c"), ["sim", "3", "40"],
+     ["--recovery-points", "6"]),
+    ("chain-threads", os.path.join(CRASH_INPUTS, "chain.c"), ["sim", "4", "30"],
+     ["--recovery-points", "6"]),
+    ("alarm-threads", os.path.join(CRASH_INPUTS, "alarm.c"), ["sim", "3", "3", "12"],
+     ["--recovery-points", "6"]),
 ]
 
 
@@ -67,6 +76,7 @@ def compile_programs(build, lib, outdir, progs=PROGRAMS):
     out = {}
     for name, src, _, _ in progs:
         exe = os.path.join(outdir, name)
+        # os.path.join keeps an absolute src (the CRASH_INPUTS programs)
         subprocess.run([cc, "-O2"] + cflags + [os.path.join(INPUTS, src), "-o", exe,
                         "-L" + libdir, "-Wl,-rpath," + libdir, "-l" + lib, "-lpmem", "-lpthread"],
                        check=True)

@@ -7,6 +7,9 @@
  *
  *   chain HEAP run [THREADS]   until killed
  *   chain HEAP check           recover; total conserved, nothing negative
+ *   chain HEAP sim [THREADS [OPS]]
+ *                              for pmatomic crashtest: verify, OPS operations
+ *                              per thread (seeds fixed), verify, close
  */
 #include <pmatomic.h>
 #include <pthread.h>
@@ -30,6 +33,7 @@ struct bank {
 };
 static struct bank *k;
 static _Atomic long done_here;
+static long ops = -1; /* per thread; -1: until killed */
 
 /* spin -- some work inside the critical section */
 static void spin(unsigned n) {
@@ -47,6 +51,8 @@ static void move(long x) {
   k->b.balance += got;
   pthread_mutex_unlock(&k->a.lock); /* released before the FASE ends */
   spin(300);
+  if (ops >= 0)
+    spin(100000); /* sim: time for others to commit on A before we do */
   pthread_mutex_lock(&k->c.lock);
   long on = k->b.balance < got ? k->b.balance : got;
   k->b.balance -= on;
@@ -85,7 +91,7 @@ static void refill(void) {
 /* worker -- a mix of the three */
 static void *worker(void *arg) {
   unsigned seed = (unsigned)(uintptr_t)arg;
-  for (;;) {
+  for (long n = 0; ops < 0 || n < ops; n++) {
     int r = rand_r(&seed) % 10;
     if (r < 6)
       move(1 + rand_r(&seed) % 1000);
@@ -96,6 +102,17 @@ static void *worker(void *arg) {
     done_here++;
   }
   return NULL;
+}
+
+/* check -- 0 when the total is conserved and nothing is negative, else prints and returns 1 */
+static int check(const char *when) {
+  long t = k->a.balance + k->b.balance + k->c.balance + k->drawer.balance;
+  if (t == TOTAL && k->a.balance >= 0 && k->b.balance >= 0 && k->c.balance >= 0 &&
+      k->drawer.balance >= 0)
+    return 0;
+  printf("%s: A %ld B %ld C %ld drawer %ld total %ld (expected %ld)\n", when, k->a.balance,
+         k->b.balance, k->c.balance, k->drawer.balance, t, TOTAL);
+  return 1;
 }
 
 int main(int argc, char **argv) {
@@ -125,17 +142,29 @@ int main(int argc, char **argv) {
   pthread_mutex_init(&k->drawer.lock, NULL);
 #endif
   if (!strcmp(argv[2], "check")) {
-    long t = k->a.balance + k->b.balance + k->c.balance + k->drawer.balance;
-    int bad = t != TOTAL || k->a.balance < 0 || k->b.balance < 0 || k->c.balance < 0 ||
-              k->drawer.balance < 0;
-    printf("check: A %ld B %ld C %ld drawer %ld total %ld, recovery rolled back %llu FASEs: %s\n",
-           k->a.balance, k->b.balance, k->c.balance, k->drawer.balance, t,
+    int bad = check("check");
+    printf("check: A %ld B %ld C %ld drawer %ld, recovery rolled back %llu FASEs: %s\n",
+           k->a.balance, k->b.balance, k->c.balance, k->drawer.balance,
            (unsigned long long)pma_recovery(h)->fases_rolled_back, bad ? "VIOLATION" : "OK");
     pma_close(h);
     return bad;
   }
   int nthreads = argc > 3 ? atoi(argv[3]) : 4;
   pthread_t th[16];
+  if (!strcmp(argv[2], "sim")) {
+    ops = argc > 4 ? atol(argv[4]) : 20;
+    if (nthreads < 1 || nthreads > 16)
+      return 2;
+    if (check("after recovery"))
+      return 1;
+    for (int i = 0; i < nthreads; i++)
+      pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(i + 1));
+    for (int i = 0; i < nthreads; i++)
+      pthread_join(th[i], NULL);
+    int bad = check("after run");
+    pma_close(h);
+    return bad;
+  }
   for (int i = 0; i < nthreads && i < 16; i++)
     pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(getpid() * 17 + i));
   while (done_here < 64L * nthreads)

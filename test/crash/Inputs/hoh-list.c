@@ -7,6 +7,10 @@
  *   hoh-list HEAP run [THREADS]   operate until killed
  *   hoh-list HEAP check           recover and verify: sorted, no duplicate,
  *                                 count matches, every node live and sealed
+ *   hoh-list HEAP sim [THREADS [OPS [KEYS]]]
+ *                                 for pmatomic crashtest: verify, OPS
+ *                                 operations per thread on KEYS keys (seeds
+ *                                 fixed), verify, close
  */
 #include <pmatomic.h>
 #include <pthread.h>
@@ -34,6 +38,8 @@ struct list {
 };
 static struct list *l;
 static _Atomic long done_here;
+static long ops = -1;  /* per thread; -1: until killed */
+static long keys = KEYS;
 
 /* find -- lock-coupled search: returns prev and cur locked, prev->key < key <= cur->key */
 static void find(long key, struct node **pprev, struct node **pcur) {
@@ -92,16 +98,18 @@ static void op(long key, int kind) {
     pma_free(cur);
     cur = NULL;
   }
+  if (ops >= 0)
+    spin(100000); /* sim: time for others to commit on our count before we do */
   if (cur)
     pthread_mutex_unlock(&cur->lock);
   pthread_mutex_unlock(&prev->lock);
 }
 
-/* worker -- random operations forever */
+/* worker -- random operations, forever or ops of them */
 static void *worker(void *arg) {
   unsigned seed = (unsigned)(uintptr_t)arg;
-  for (;;) {
-    op(rand_r(&seed) % KEYS, rand_r(&seed) % 3);
+  for (long n = 0; ops < 0 || n < ops; n++) {
+    op(rand_r(&seed) % keys, rand_r(&seed) % 3);
     done_here++;
   }
   return NULL;
@@ -154,6 +162,25 @@ int main(int argc, char **argv) {
   }
   int nthreads = argc > 3 ? atoi(argv[3]) : 3;
   pthread_t th[16];
+  if (!strcmp(argv[2], "sim")) {
+    ops = argc > 4 ? atol(argv[4]) : 20;
+    keys = argc > 5 ? atol(argv[5]) : 32;
+    if (keys < 1 || keys > KEYS || nthreads < 1 || nthreads > 16)
+      return 2;
+    if (check()) {
+      printf("after recovery: VIOLATION\n");
+      return 1;
+    }
+    for (int i = 0; i < nthreads; i++)
+      pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(i + 1));
+    for (int i = 0; i < nthreads; i++)
+      pthread_join(th[i], NULL);
+    int bad = check();
+    if (bad)
+      printf("after run: VIOLATION\n");
+    pma_close(h);
+    return bad;
+  }
   for (int i = 0; i < nthreads && i < 16; i++)
     pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(getpid() * 13 + i));
   while (done_here < 32L * nthreads)

@@ -5,15 +5,20 @@
  *
  *   sim-handoff HEAP [ROUNDS]
  * Each round, thread A (main) and thread B:
- *   1. A locks m1, then m2, increments x, unlocks m2 (an inner unlock: the
- *      release is deferred to A's commit), frees its block pa (deferred to
- *      the commit too), and lets B run while it still holds m1.  B, inside
- *      its own FASE (mb), tries m2: if it gets it, it copies x to z.  Then B
- *      replaces its block pb with a new one and commits.  A then takes a new
- *      pa and commits.
+ *   1. A locks m1, then m2, increments x and x2, unlocks m2 (an inner unlock: m2
+ *      is free at once, published as released by A's open FASE), frees its
+ *      block pa (deferred to the commit), and lets B run while it still
+ *      holds m1.  B, inside its own FASE (mb), tries m2: it gets it, copies
+ *      x to z and writes x back (same value: its undo record holds A's new
+ *      x) -- and so depends on A's FASE.  Then B replaces its block pb
+ *      with a new one and commits (its log waits for A's commit).  A then
+ *      takes a new pa and commits.
  *   2. A locks m1, increments y and waits on a condition variable; B locks
  *      m1, copies y to w, signals.  (The wait must commit A's FASE first.)
  * Check: z <= x and w <= y (nobody committed a value that was rolled back),
+ * x == x2 (a rollback of both FASEs undoes B's write of x and A's, in that
+ * order, even when a crash interrupts the recovery after it retired one of
+ * the two logs),
  * pa and pb are live, distinct blocks holding their fill bytes.
  */
 #include <pmatomic.h>
@@ -28,7 +33,7 @@
 struct root {
   long ready;
   pthread_mutex_t m1, m2, mb;
-  long x, z, y, w;
+  long x, z, y, w, x2;
   unsigned char *pa, *pb;
   unsigned char fa, fb;
 };
@@ -56,6 +61,10 @@ static int check(const char *when) {
   if (r->z > r->x || r->w > r->y) {
     printf("%s: a copy is ahead of its source: x %ld z %ld, y %ld w %ld\n", when, r->x, r->z,
            r->y, r->w);
+    return 1;
+  }
+  if (r->x != r->x2) {
+    printf("%s: x %ld and x2 %ld differ (half of a FASE rolled back)\n", when, r->x, r->x2);
     return 1;
   }
   if (!r->ready)
@@ -86,8 +95,9 @@ static void *thread_b(void *arg) {
     if (quit)
       return NULL;
     pthread_mutex_lock(&r->mb);
-    if (pthread_mutex_trylock(&r->m2) == 0) { /* only if A's inner unlock was not deferred */
+    if (pthread_mutex_trylock(&r->m2) == 0) { /* free: A released it in its FASE */
       r->z = r->x;
+      *(volatile long *)&r->x = r->z; /* logged: the record saves A's x */
       pthread_mutex_unlock(&r->m2);
     }
     unsigned char *old = r->pb;
@@ -144,7 +154,8 @@ int main(int argc, char **argv) {
     pthread_mutex_lock(&r->m1);
     pthread_mutex_lock(&r->m2);
     r->x++;
-    pthread_mutex_unlock(&r->m2); /* inner: released at A's commit */
+    r->x2++;
+    pthread_mutex_unlock(&r->m2); /* inner: released now, published */
     pma_free(r->pa);
     sem_post(&go_b);
     sem_wait(&done_b); /* B's whole FASE runs while A's is open */
