@@ -22,8 +22,8 @@
 //
 // A "possible FASE boundary" is any call except intrinsics without side
 // effects (and memory intrinsics, which are logged writes of their own), the
-// __pma_store* hooks, and a few libc functions that cannot take or release a
-// lock.  Calls of pma_malloc & co. are boundaries too: so an elided write
+// __pma_store* hooks, sanitizer runtime calls, and a few libc functions that
+// cannot take or release a lock.  Calls of pma_malloc & co. are boundaries too: so an elided write
 // always goes to the block of the thread's latest allocation, the one the
 // runtime keeps noted (runtime/hooks.c).
 //
@@ -187,9 +187,16 @@ bool LogOptimizer::mayBeFaseBoundary(const Instruction &I) const {
     return true;
   if (auto *II = dyn_cast<IntrinsicInst>(CB))
     return !isQuietIntrinsic(*II);
-  if (const Function *Callee = CB->getCalledFunction())
-    if (Callee->getName().starts_with("__pma_store"))
+  if (const Function *Callee = CB->getCalledFunction()) {
+    StringRef N = Callee->getName();
+    if (N.starts_with("__pma_store"))
       return false;
+    // Sanitizer checks (-fsanitize=address,undefined instrument before us):
+    // reports and shadow bookkeeping, never a lock of the program's.
+    if (N.starts_with("__asan_") || N.starts_with("__ubsan_") ||
+        N.starts_with("__sanitizer_") || N.starts_with("__msan_") || N.starts_with("__tsan_"))
+      return false;
+  }
   return !isQuietLibcCall(*CB, TLI);
 }
 

@@ -250,7 +250,8 @@ void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const voi
     log_jump(t);
   struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
   r->hdr = PMA_REC_HDR(field, len, kind);
-  memcpy(r + 1, data, len);
+  if (len)
+    memcpy(r + 1, data, len);
   r->check = pma_rec_check(t->seq, r->hdr, r + 1, len);
   pma_flush(t, r, sizeof *r + len);
   t->pos += (uint32_t)(sizeof *r + len);

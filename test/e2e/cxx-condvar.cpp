@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -28,12 +29,17 @@ int main(int argc, char **argv) {
       _exit(1);
     }
     long *x = static_cast<long *>(pma_root(h, sizeof(long)));
-    std::thread t([x] {
+    std::atomic<bool> wrote{false};
+    std::thread t([x, &wrote] {
       std::unique_lock<std::mutex> l(m);
       *x = 5;
+      wrote = true;
       cv.wait(l); /* never notified */
     });
-    usleep(100 * 1000);
+    while (!wrote)
+      usleep(1000);
+    m.lock(); /* only possible once cv.wait has released m: the thread is waiting */
+    m.unlock();
     kill(getpid(), SIGKILL);
   }
   wait(nullptr);
