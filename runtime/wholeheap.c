@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,23 @@ char *__wrap_strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = __libc_malloc(n);
   return d ? memcpy(d, s, n) : NULL;
+}
+
+/* __wrap_dprintf -- glibc's dprintf allocates a stdio buffer with malloc, that
+ * is, from the heap; the crash simulator writes its report with it while it
+ * holds the lock every fence takes, and the allocation's own fence would
+ * wait for it forever.  A stack buffer and write(2) allocate nothing. */
+int __wrap_dprintf(int fd, const char *fmt, ...) PMA_HIDDEN __attribute__((format(printf, 2, 3)));
+int __wrap_dprintf(int fd, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return n;
+  size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+  return write(fd, buf, len) < 0 ? -1 : n;
 }
 
 /* ------------------------------------------------------------- thread state */

@@ -46,8 +46,11 @@ def wait_port(port, proc, timeout=10.0):
     raise RuntimeError("memcached did not listen on %d" % port)
 
 
-def start_mc(a, heap, port, reset):
+def start_mc(a, heap, port, reset, sim=None):
     env = dict(os.environ, PMA_WHOLE_HEAP=heap, PMA_WHOLE_HEAP_SIZE="512M")
+    if sim:  # (crash_at, seed): the crash simulator loses power at that event
+        env.update(PMA_MODE="sim", PMA_SIM_CRASH_AT=str(sim[0]), PMA_SIM_POLICY="random",
+                   PMA_SIM_SEED=str(sim[1]), PMA_WHOLE_HEAP_SIZE="256M")
     if reset:
         env["PMA_WHOLE_HEAP_RESET"] = "1"
     cmd = [os.path.join(a.build_real, "pma", "memcached", "memcached"), "-u", "root", "-U", "0",
@@ -68,21 +71,37 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--port", type=int, default=22211)
     ap.add_argument("--heap", default="/dev/shm/pmatomic-mc-crash.heap")
+    ap.add_argument("--sim", action="store_true",
+                    help="instead of SIGKILL: a simulated power failure (PMA_MODE=sim) at a random "
+                         "persistence event, random cache write-back")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     failed = 0
     tot = {"rolled": 0, "acked": 0, "later": 0, "items": 0}
     for cyc in range(1, a.cycles + 1):
         acks = tempfile.mkdtemp(prefix="mc-acks.")
-        mc = start_mc(a, a.heap, a.port, reset=True)
+        crash_at = rng.randint(100000, 1500000)
+        mc = start_mc(a, a.heap, a.port, reset=True, sim=(crash_at, cyc) if a.sim else None)
         load = subprocess.Popen([sys.executable, os.path.join(HERE, "mc_load.py"), "--port", str(a.port),
                                  "--procs", str(a.procs), "--seconds", "30", "--keys", str(a.keys),
                                  "--seed", str(a.seed * 100 + cyc), "--acks", acks, "--until-killed"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         delay = rng.uniform(0.5, 2.5)
-        time.sleep(delay)
-        mc.send_signal(signal.SIGKILL)
-        mc.wait()
+        if a.sim:  # the power fails by itself at event crash_at (exit status 86)
+            t0 = time.monotonic()
+            try:
+                rc = mc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                mc.kill()
+                rc = "hung"
+            delay = time.monotonic() - t0
+            if rc != 86:
+                print("kill %d: memcached did not crash at event %d (exit %s)" % (cyc, crash_at, rc))
+                failed += 1
+        else:
+            time.sleep(delay)
+            mc.send_signal(signal.SIGKILL)
+            mc.wait()
         lout = load.communicate(timeout=60)[0].decode(errors="replace").strip()
         chk = subprocess.run([a.mc_check, a.heap], capture_output=True, timeout=120)
         out = chk.stdout.decode(errors="replace").splitlines()
@@ -117,9 +136,10 @@ def main():
         tot["acked"] += sum(1 for v in want.values() if v[0])
         tot["later"] += later
         tot["items"] += len(items)
-        print("kill %d after %.2f s: %s; %s; %d items, %d acknowledged keys: %d lost, %d wrong, "
+        print("%s %d after %.2f s: %s; %s; %d items, %d acknowledged keys: %d lost, %d wrong, "
               "%d newer than their ack (store committed, reply lost), %d unknown -> %s"
-              % (cyc, delay, lout.replace("mc_load: ", "load "), out[0] if out else "no output",
+              % ("power failure at event %d," % crash_at if a.sim else "kill", cyc, delay,
+                 lout.replace("mc_load: ", "load "), out[0] if out else "no output",
                  len(items), sum(1 for v in want.values() if v[0]), lost, wrong, later, stranger,
                  "ok" if ok else "VIOLATED"))
         if chk.returncode != 0:
@@ -136,9 +156,9 @@ def main():
     mc.wait()
     print("restart on the same heap: %s" % r.stdout.decode().strip())
     failed += r.returncode != 0
-    print("mc_crash: %d kills under load, %d consistent, %d FASEs rolled back in total, %d acknowledged "
+    print("mc_crash: %d %s under load, %d consistent, %d FASEs rolled back in total, %d acknowledged "
           "keys checked, none lost; %d stores survived whose reply was lost"
-          % (a.cycles, a.cycles - failed, tot["rolled"], tot["acked"], tot["later"])
+          % (a.cycles, "simulated power failures" if a.sim else "kills", a.cycles - failed, tot["rolled"], tot["acked"], tot["later"])
           if not failed else "mc_crash: %d of %d cycles VIOLATED" % (failed, a.cycles))
     try:
         os.unlink(a.heap)

@@ -53,6 +53,9 @@ if [ -x "$REAL/pma/memcached/memcached" ]; then
       -L"$BUILD/lib" -Wl,-rpath,"$BUILD/lib" -lpmatomic_rt -lpmem -lpthread || fail=1
   python3 "$HERE/mc_crash.py" --build-real "$REAL" --mc-check "$REAL/mc_check" --cycles "${CYCLES:-20}" \
     | tee "$RES/mc-crash.txt" || fail=1
+  step "memcached crash story, power failures: PMA_MODE=sim at a random event (SIM_CYCLES=${SIM_CYCLES:-6})"
+  python3 "$HERE/mc_crash.py" --build-real "$REAL" --mc-check "$REAL/mc_check" --cycles "${SIM_CYCLES:-6}" --sim \
+    --port 22231 | tee "$RES/mc-crash-sim.txt" || fail=1
 fi
 echo
 [ $fail -eq 0 ] && echo "real-programs: all passed" || echo "real-programs: FAILURES (see above)"
