@@ -30,6 +30,16 @@ void __pma_store16(void *addr);
 /* Any other size (vectors, aggregates, memset/memcpy/memmove, libc writers). */
 void __pma_store_n(void *addr, size_t size);
 
+/* Replacements of memcpy/memmove/memset (the intrinsics and the libc calls)
+ * whose length is not a constant below 1024: same arguments and return value
+ * as the libc functions.  In pmem and sim modes, inside a FASE, a write of at
+ * least PMA_NT_THRESHOLD bytes that lies in the heap is logged, then written
+ * with non-temporal stores that the commit's fence drains; anything else is
+ * __pma_store_n(dst, n) followed by the libc function. */
+void *__pma_memcpy(void *dst, const void *src, size_t n);
+void *__pma_memmove(void *dst, const void *src, size_t n);
+void *__pma_memset(void *dst, int c, size_t n);
+
 /* libc string writers whose length is known only at run time. */
 void __pma_store_strcpy(char *dst, const char *src);          /* strcpy, stpcpy */
 void __pma_store_strcat(char *dst, const char *src);          /* strcat */

@@ -13,6 +13,8 @@
 //              whose bytes an earlier hook on the same base (same SSA value)
 //              already covers, when that hook dominates it with no boundary
 //              in between: the oldest saved value is the one rollback keeps.
+//              A write sent to the non-temporal path (NtCopy.cpp) covers
+//              nothing: its range is not noted for the commit's flush.
 //   batching   stores of one basic block at constant offsets of one base, with
 //              no boundary between the first and the last, whose ranges form
 //              one gap-free span of at most 256 bytes: one hook for the span,
@@ -374,7 +376,8 @@ void LogOptimizer::elideDominated() {
       if (Covers.count(W2))
         continue;
       for (auto &[W1, S1] : List) {
-        if (W1 == W2 || W1->Fate != WriteFate::Log || S1.Off > S2.Off ||
+        if (W1 == W2 || W1->Fate != WriteFate::Log || !W1->MayCover ||
+            S1.Off > S2.Off ||
             S1.end() < S2.end() || !DT.dominates(W1->I, W2->I) ||
             !clearPaths(W1->I, W2->I, /*BoundHooks=*/true))
           continue;

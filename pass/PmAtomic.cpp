@@ -19,7 +19,9 @@
 //     a user allocator -- and pma_malloc above all -- never matches.
 // Then the writes that may reach the heap go through the static logging
 // optimisations of LogOpt.cpp (fresh blocks, covered stores, batches), which
-// decide which of them need a hook of their own.
+// decide which of them need a hook of their own; the mem* writes among those
+// that are large or of variable length become calls of __pma_memcpy & co.
+// instead (NtCopy.cpp).
 //
 // Remarks (pass name "pmatomic"), chosen so that -Rpass=pmatomic on a real
 // program prints one line per function, not one per store:
@@ -68,6 +70,8 @@ STATISTIC(NumInstrumentedAtomics, "Number of atomicrmw/cmpxchg instrumented");
 STATISTIC(NumInstrumentedMemIntrinsics,
           "Number of memset/memcpy/memmove intrinsics instrumented");
 STATISTIC(NumInstrumentedLibcWriters, "Number of libc writer calls instrumented");
+STATISTIC(NumNtCalls, "Number of memcpy/memmove/memset sent to the non-temporal "
+                      "entry points");
 STATISTIC(NumInstrumentedMaskedStores,
           "Number of masked store/scatter/compressstore intrinsics instrumented");
 STATISTIC(NumInstrumentedAsmOutputs, "Number of inline asm memory outputs instrumented");
@@ -108,24 +112,15 @@ struct FunctionCounts {
   unsigned LockCalls = 0;
   // The static logging optimisations (LogOpt.cpp), in a remark of their own.
   unsigned ElidedFresh = 0, ElidedDominated = 0, Batched = 0, Batches = 0;
+  // Mem intrinsics and libc writers among the above sent to __pma_mem*
+  // (NtCopy.cpp), in a remark of their own too.
+  unsigned NtCalls = 0;
 
   bool any() const {
     return Stores || Atomics || MemIntrinsics || LibcWriters || ElidedStack ||
            ElidedGlobal || ElidedMalloc || LockCalls || anyLogOpt();
   }
   bool anyLogOpt() const { return ElidedFresh || ElidedDominated || Batched; }
-};
-
-// An IRBuilder placed right before a write.  Hook calls take the write's
-// debug location; a write without one (possible after optimisation) gives
-// its hook line 0 of the function, because once LTO links in a runtime built
-// with -g, a call without !dbg to a hook with debug info fails verification.
-struct HookBuilder : IRBuilder<> {
-  explicit HookBuilder(Instruction *I) : IRBuilder<>(I) {
-    if (!getCurrentDebugLocation())
-      if (DISubprogram *SP = I->getFunction()->getSubprogram())
-        SetCurrentDebugLocation(DILocation::get(I->getContext(), 0, 0, SP));
-  }
 };
 
 class PmAtomicInstrumenter {
@@ -167,6 +162,7 @@ private:
   static constexpr unsigned NumSizes = 5;
   FunctionCallee StoreFn[NumSizes];
   FunctionCallee StoreNFn, StrcpyFn, StrcatFn, StrncatFn;
+  FunctionCallee NtFn[3]; // __pma_memcpy/memmove/memset, by NtCall - 1
   DenseMap<const AllocaInst *, bool> NonEscaping;
 };
 
@@ -196,13 +192,18 @@ void PmAtomicInstrumenter::initialize(Module &M) {
   StrcatFn = M.getOrInsertFunction("__pma_store_strcat", Attr, VoidTy, PtrTy, PtrTy);
   StrncatFn = M.getOrInsertFunction("__pma_store_strncat", Attr, VoidTy, PtrTy,
                                     PtrTy, IntptrTy);
+  NtFn[0] = M.getOrInsertFunction("__pma_memcpy", Attr, PtrTy, PtrTy, PtrTy, IntptrTy);
+  NtFn[1] = M.getOrInsertFunction("__pma_memmove", Attr, PtrTy, PtrTy, PtrTy, IntptrTy);
+  NtFn[2] = M.getOrInsertFunction("__pma_memset", Attr, PtrTy, PtrTy,
+                                  Type::getInt32Ty(Ctx), IntptrTy);
 }
 
 // dropUnusedHooks -- a module with no persistent writes keeps no hook
 // declarations, so its IR reads as if the pass had not touched it.
 void PmAtomicInstrumenter::dropUnusedHooks() {
-  SmallVector<FunctionCallee, 9> Hooks(std::begin(StoreFn), std::end(StoreFn));
+  SmallVector<FunctionCallee, 12> Hooks(std::begin(StoreFn), std::end(StoreFn));
   Hooks.append({StoreNFn, StrcpyFn, StrcatFn, StrncatFn});
+  Hooks.append(std::begin(NtFn), std::end(NtFn));
   for (FunctionCallee &H : Hooks)
     if (auto *F = dyn_cast_or_null<Function>(H.getCallee()))
       if (F->isDeclaration() && F->use_empty())
@@ -258,6 +259,12 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
                << NV("ElidedDominated", C.ElidedDominated)
                << " covered writes; batched " << NV("Batched", C.Batched)
                << " stores into " << NV("Batches", C.Batches) << " hooks";
+      });
+    if (C.NtCalls)
+      ORE.emit([&] {
+        return OptimizationRemark(DEBUG_TYPE, "NtCopy", &F)
+               << "sent " << ore::NV("NtCalls", C.NtCalls)
+               << " memcpy/memmove/memset to the non-temporal path";
       });
   }
 
@@ -576,8 +583,18 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
 
   SmallVector<LoggedWrite, 32> Logged;
   SmallVector<LogBatch, 8> Batches;
-  for (const WriteSite &W : Sites)
+  SmallVector<NtCall, 32> Nt;
+  for (const WriteSite &W : Sites) {
     Logged.push_back(describeForLogOpt(W));
+    bool MemWrite = W.Kind == WriteKind::MemIntrinsic ||
+                    (W.Kind == WriteKind::LibcWriter &&
+                     W.Libc.Kind == LibcWriteKind::Bytes);
+    Nt.push_back(Opts.NtCopy && MemWrite ? classifyNtCall(*W.I, TLI)
+                                         : NtCall::None);
+    // Its range is not noted for the commit's flush: nothing may rely on it.
+    if (Nt.back() != NtCall::None)
+      Logged.back().MayCover = false;
+  }
   optimizeLogging(F, TLI, DT, Opts, ORE, Logged, Batches);
 
   bool Changed = false;
@@ -600,6 +617,16 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
       ++C.ElidedDominated;
       continue;
     case WriteFate::Batched:
+      continue;
+    }
+    if (Nt[K] != NtCall::None) {
+      emitNtCall(W.I, Nt[K], NtFn[unsigned(Nt[K]) - 1], IntptrTy, ORE);
+      if (W.Kind == WriteKind::MemIntrinsic)
+        ++C.MemIntrinsics, ++NumInstrumentedMemIntrinsics;
+      else
+        ++C.LibcWriters, ++NumInstrumentedLibcWriters;
+      ++C.NtCalls, ++NumNtCalls;
+      Changed = true;
       continue;
     }
     bool Done = false;

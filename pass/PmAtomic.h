@@ -19,6 +19,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
 
 #include <optional>
@@ -46,10 +48,13 @@ struct PmAtomicOptions {
   bool VolatileMalloc = true; // libc malloc & co. return volatile memory
   bool RewriteLocks = true;  // pthread_mutex_* -> __pma_mutex_*
   bool Instrument = true;    // insert __pma_store* hooks
-  // Static logging optimisations (LogOpt.cpp); no-opt turns all three off.
+  // Static logging optimisations (LogOpt.cpp); no-opt turns them off.
   bool FreshElision = true;     // no hook for stores into a block just allocated
   bool DominatedElision = true; // no hook for stores an earlier hook covers
   bool Batching = true;         // one hook for neighbouring stores of a block
+  // Large and variable-length memcpy/memmove/memset go through the runtime's
+  // non-temporal entry points (NtCopy.cpp); no-opt turns it off too.
+  bool NtCopy = true;
 };
 
 // The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
@@ -104,6 +109,18 @@ struct ClangBridge {
 // which must see raw stores and raw pthread calls.
 bool isRuntimeFunction(const llvm::Function &F);
 
+// An IRBuilder placed right before a write.  Hook calls take the write's
+// debug location; a write without one (possible after optimisation) gives
+// its hook line 0 of the function, because once LTO links in a runtime built
+// with -g, a call without !dbg to a hook with debug info fails verification.
+struct HookBuilder : llvm::IRBuilder<> {
+  explicit HookBuilder(llvm::Instruction *I) : llvm::IRBuilder<>(I) {
+    if (!getCurrentDebugLocation())
+      if (llvm::DISubprogram *SP = I->getFunction()->getSubprogram())
+        SetCurrentDebugLocation(llvm::DILocation::get(I->getContext(), 0, 0, SP));
+  }
+};
+
 // How a libc call that writes through a pointer says how much it writes.
 enum class LibcWriteKind {
   Bytes,      // SizeArg bytes (times SizeArg2 if set) at DstArg
@@ -149,6 +166,9 @@ struct LoggedWrite {
   bool PlainStore;               // a StoreInst: may join a batch
   bool MayBeFresh;               // may be elided as a write to a fresh block
   unsigned HookCalls = 1;        // hook calls it gets (masked: up to one per lane)
+  // Its hook notes its range for the commit's flush, so it may cover later
+  // writes; not so for a write sent to the non-temporal path (NtCopy.cpp).
+  bool MayCover = true;
   WriteFate Fate = WriteFate::Log;
 };
 
@@ -176,6 +196,25 @@ void optimizeLogging(llvm::Function &F, const llvm::TargetLibraryInfo &TLI,
                      llvm::OptimizationRemarkEmitter &ORE,
                      llvm::SmallVectorImpl<LoggedWrite> &Writes,
                      llvm::SmallVectorImpl<LogBatch> &Batches);
+
+// The entry point that replaces a memcpy/memmove/memset (NtCopy.cpp).
+enum class NtCall { None, Memcpy, Memmove, Memset };
+
+// Constant lengths below this keep the hook and the write: the backend turns
+// them into a few moves, and the runtime's default threshold (PMA_NT_THRESHOLD)
+// would not write them non-temporally anyway.
+constexpr uint64_t NtMinBytes = 1024;
+
+// classifyNtCall -- the entry point that should replace I, a write of the
+// heap, or None if I keeps its hook.
+NtCall classifyNtCall(const llvm::Instruction &I, const llvm::TargetLibraryInfo &TLI);
+
+// emitNtCall -- replace I (classified as Kind) by a call of Fn, the runtime
+// entry point for Kind, with the same arguments (an analysis remark says so);
+// returns the new call.
+llvm::CallInst *emitNtCall(llvm::Instruction *I, NtCall Kind,
+                           llvm::FunctionCallee Fn, llvm::Type *IntptrTy,
+                           llvm::OptimizationRemarkEmitter &ORE);
 
 } // namespace pmatomic
 

@@ -46,15 +46,19 @@ static cl::opt<bool> ClNoDominatedElision(
 static cl::opt<bool> ClNoBatching(
     "pmatomic-no-batching", cl::Hidden,
     cl::desc("pmatomic: one hook per store, no batch hooks"));
+static cl::opt<bool> ClNoNtCopy(
+    "pmatomic-no-nt-copy", cl::Hidden,
+    cl::desc("pmatomic: keep large memcpy/memmove/memset as hook + write, no "
+             "__pma_memcpy/memmove/memset (non-temporal path)"));
 static cl::opt<bool> ClNoOpt(
     "pmatomic-no-opt", cl::Hidden,
     cl::desc("pmatomic: no fresh-block or dominated-store elision, no "
-             "batching (the per-store baseline)"));
+             "batching, no non-temporal mem* path (the per-store baseline)"));
 
 const char *const pmatomic::PluginArgNames =
     "no-escape-elision, no-global-elision, volatile-malloc, "
     "no-volatile-malloc, no-locks, no-instrument, no-fresh-elision, "
-    "no-dominated-elision, no-batching, no-opt";
+    "no-dominated-elision, no-batching, no-nt-copy, no-opt";
 
 // applyPluginArg -- see PmAtomic.h.
 bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
@@ -76,8 +80,11 @@ bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
     Opts.DominatedElision = false;
   else if (Arg == "no-batching")
     Opts.Batching = false;
+  else if (Arg == "no-nt-copy")
+    Opts.NtCopy = false;
   else if (Arg == "no-opt")
-    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = false;
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = Opts.NtCopy =
+        false;
   else
     return false;
   return true;
@@ -98,13 +105,16 @@ PmAtomicOptions pmatomic::applyCommandLineOverrides(PmAtomicOptions Opts) {
   if (ClNoInstrument.getNumOccurrences())
     Opts.Instrument = !ClNoInstrument;
   if (ClNoOpt.getNumOccurrences())
-    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = !ClNoOpt;
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = Opts.NtCopy =
+        !ClNoOpt;
   if (ClNoFreshElision.getNumOccurrences())
     Opts.FreshElision = !ClNoFreshElision;
   if (ClNoDominatedElision.getNumOccurrences())
     Opts.DominatedElision = !ClNoDominatedElision;
   if (ClNoBatching.getNumOccurrences())
     Opts.Batching = !ClNoBatching;
+  if (ClNoNtCopy.getNumOccurrences())
+    Opts.NtCopy = !ClNoNtCopy;
   return Opts;
 }
 

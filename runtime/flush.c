@@ -7,8 +7,8 @@
  *
  *   process  no-ops: a process crash keeps every executed store (page cache)
  *   pmem     libpmem: pmem_flush (clwb > clflushopt > clflush, chosen by
- *            libpmem from CPUID), pmem_drain (sfence), pmem_memcpy with
- *            PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN
+ *            libpmem from CPUID), pmem_drain (sfence), pmem_memmove and
+ *            pmem_memset with PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN
  *   sim      sim.c: flushes snapshot lines into a per-thread pending set,
  *            fences write them into the simulated media
  */
@@ -26,8 +26,11 @@ static void noop_flush(const void *addr, size_t len) {
 /* noop_fence -- process mode: only keep the compiler from reordering */
 static void noop_fence(void) { atomic_signal_fence(memory_order_seq_cst); }
 
-/* plain_memcpy -- process mode: an ordinary copy */
-static void plain_memcpy(void *dst, const void *src, size_t len) { memcpy(dst, src, len); }
+/* plain_memmove -- process mode: an ordinary move */
+static void plain_memmove(void *dst, const void *src, size_t len) { memmove(dst, src, len); }
+
+/* plain_memset -- process mode: an ordinary fill */
+static void plain_memset(void *dst, int c, size_t len) { memset(dst, c, len); }
 
 /* libpmem_flush -- write back the lines of [addr, addr+len) */
 static void libpmem_flush(const void *addr, size_t len) { pmem_flush(addr, len); }
@@ -35,13 +38,22 @@ static void libpmem_flush(const void *addr, size_t len) { pmem_flush(addr, len);
 /* libpmem_fence -- wait for earlier flushes and non-temporal stores */
 static void libpmem_fence(void) { pmem_drain(); }
 
-/* libpmem_memcpy_nt -- non-temporal copy; flushed, not yet fenced */
-static void libpmem_memcpy_nt(void *dst, const void *src, size_t len) {
-  pmem_memcpy(dst, src, len, PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN);
+/* libpmem_memmove_nt -- non-temporal move; not yet fenced.  libpmem writes
+ * the whole lines with non-temporal stores and the partial lines at either
+ * end with ordinary stores that it flushes, so one drain covers every byte. */
+static void libpmem_memmove_nt(void *dst, const void *src, size_t len) {
+  pmem_memmove(dst, src, len, PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN);
 }
 
-static const struct pma_flush_ops process_ops = {noop_flush, noop_fence, plain_memcpy};
-static const struct pma_flush_ops pmem_ops = {libpmem_flush, libpmem_fence, libpmem_memcpy_nt};
+/* libpmem_memset_nt -- non-temporal fill; not yet fenced (edges as above) */
+static void libpmem_memset_nt(void *dst, int c, size_t len) {
+  pmem_memset(dst, c, len, PMEM_F_MEM_NONTEMPORAL | PMEM_F_MEM_NODRAIN);
+}
+
+static const struct pma_flush_ops process_ops = {noop_flush, noop_fence, plain_memmove,
+                                                 plain_memset};
+static const struct pma_flush_ops pmem_ops = {libpmem_flush, libpmem_fence, libpmem_memmove_nt,
+                                              libpmem_memset_nt};
 
 /* pma_flush_select -- install the table for mode (called once per open) */
 void pma_flush_select(enum pma_mode mode) {

@@ -14,6 +14,13 @@
  * block, and note them again after such an early flush.  The pass allows at
  * most 8 hook calls between a covering hook and a store relying on it (twice,
  * for a batch: 17 < 32).
+ *
+ * __pma_memcpy/memmove/memset replace large or variable-length mem* calls
+ * (design.md section 3, "Non-temporal copies"): inside a FASE in pmem and
+ * sim modes, a write of at least PMA_NT_THRESHOLD bytes that lies in the heap
+ * is logged and fenced like any hooked store, then written with non-temporal
+ * stores and not noted for flushing: the commit's fence drains it.  Any other
+ * call is the hook followed by the libc function, as the pass used to emit.
  */
 #include <string.h>
 
@@ -148,4 +155,82 @@ PMA_EXPORT void __pma_store_strncat(char *dst, const char *src, size_t n) {
   if (likely(!may_reach(dst)))
     return;
   __pma_store_n(dst + strlen(dst), strnlen(src, n) + 1);
+}
+
+/* ------------------------------------------------- non-temporal mem* calls */
+
+/* nt_log -- [a, a+n) starts in the heap and is long enough: if the calling
+ * thread is in a FASE and the range lies wholly in the heap, log its old
+ * bytes, fenced, for a non-temporal write that follows; 0 when the write must
+ * take the ordinary path (hook, then a write through the cache) */
+static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
+  uintptr_t size = __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), off = a - pma_rt.base;
+  if (off >= size || n > size - off) /* runs past the heap's end: the hook clips */
+    return 0;
+  struct pma_thread *t = pma_self();
+  if (t->depth == 0) /* outside a FASE the range must be noted: the hook does */
+    return 0;
+  if (unlikely(pma_rt.sim))
+    pma_sim_store(a, n);
+  pma_thread_ready(t);
+  uint32_t before = t->ndirty;
+  if (pma_log_store_nt(t, a, n) && !PMA_MUTANT(nt_copy_shares_fence))
+    pma_fence(t);
+  if (unlikely(t->ndirty < before))
+    renote(t);
+  PMA_STAT(t, nt_bytes, n);
+  return 1;
+}
+
+/* nt_begin -- should a write of n bytes at dst go out non-temporally (then
+ * its old bytes are logged on return) */
+static inline int nt_begin(void *dst, size_t n) {
+  uintptr_t a = (uintptr_t)dst;
+  if (likely(a - pma_rt.base >= pma_rt.size) || n < pma_rt.nt_threshold || !pma_rt.durable)
+    return 0;
+  return nt_log(a, n);
+}
+
+/* nt_end -- after the non-temporal write of a FASE: nothing to do, the
+ * commit's fence drains it (mutant nt_copy_shares_fence: the record's fence
+ * comes only now, after the data it protects may have left) */
+static inline void nt_end(void) {
+  if (PMA_MUTANT(nt_copy_shares_fence))
+    pma_fence(pma_self());
+}
+
+/* __pma_memcpy -- memcpy(dst, src, n) into memory that may be the heap.
+ * Returns dst, like memcpy, so a libc call can be replaced as it is. */
+PMA_EXPORT void *__pma_memcpy(void *dst, const void *src, size_t n) {
+  if (nt_begin(dst, n)) {
+    pma_rt.ops.memmove_nt(dst, src, n);
+    nt_end();
+    return dst;
+  }
+  __pma_store_n(dst, n);
+  return memcpy(dst, src, n);
+}
+
+/* __pma_memmove -- memmove(dst, src, n): the old bytes of dst are logged
+ * before the move, so overlap with src changes nothing for the log, and the
+ * non-temporal move (libpmem's, or the simulator's) handles overlap itself */
+PMA_EXPORT void *__pma_memmove(void *dst, const void *src, size_t n) {
+  if (nt_begin(dst, n)) {
+    pma_rt.ops.memmove_nt(dst, src, n);
+    nt_end();
+    return dst;
+  }
+  __pma_store_n(dst, n);
+  return memmove(dst, src, n);
+}
+
+/* __pma_memset -- memset(dst, c, n) into memory that may be the heap */
+PMA_EXPORT void *__pma_memset(void *dst, int c, size_t n) {
+  if (nt_begin(dst, n)) {
+    pma_rt.ops.memset_nt(dst, c, n);
+    nt_end();
+    return dst;
+  }
+  __pma_store_n(dst, n);
+  return memset(dst, c, n);
 }

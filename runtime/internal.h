@@ -221,7 +221,11 @@ uint64_t pma_hdr_checksum(const struct pma_hdr_static *s) PMA_HIDDEN;
 struct pma_flush_ops {
   void (*flush)(const void *addr, size_t len);        /* write back lines, no ordering */
   void (*fence)(void);                                /* order/complete earlier flushes */
-  void (*memcpy_nt)(void *dst, const void *src, size_t len); /* copy + flush, no fence */
+  /* Non-temporal writes: afterwards every byte is either written with
+   * non-temporal stores or (partial lines at the edges) stored and flushed;
+   * the next fence makes all of them durable.  memmove_nt allows overlap. */
+  void (*memmove_nt)(void *dst, const void *src, size_t len);
+  void (*memset_nt)(void *dst, int c, size_t len);
 };
 
 /* Crash image policies of the simulator (design.md section 7). */
@@ -478,6 +482,7 @@ void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) PMA_HIDDEN
 /* log.c */
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
+int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;
 void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;

@@ -210,7 +210,7 @@ static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
       if (PMA_MUTANT(rec_unflushed))
         memcpy(data, src, body);
       else
-        pma_rt.ops.memcpy_nt(data, src, body);
+        pma_rt.ops.memmove_nt(data, src, body);
       PMA_STAT(t, nt_bytes, body);
       if (!PMA_MUTANT(rec_unflushed))
         pma_flush(t, r, sizeof *r);
@@ -259,17 +259,22 @@ void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const voi
     t->nrec++;
 }
 
-/* pma_log_store_nofence -- before a store to [addr, addr+len) (inside the
- * heap, inside a FASE): save the old bytes unless the filter shows they are
- * saved already.  Returns 1 if records were written (a fence is owed). */
-int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
+/* log_store -- before a write to [addr, addr+len) (inside the heap, inside a
+ * FASE): save the old bytes unless the filter shows they are saved already.
+ * With cached set the write goes through the cache: its range is noted for
+ * the commit's flush and entered in the filter, whose hits rely on that note.
+ * A non-temporal write (cached 0) needs no flush, so it is neither noted nor
+ * entered: a later store to those bytes is logged again (a record of bytes
+ * already saved is harmless, the oldest one wins at rollback) and noted.
+ * Returns 1 if records were written (a fence is owed). */
+static int log_store(struct pma_thread *t, uintptr_t addr, size_t len, int cached) {
   if (unlikely(!t->logging))
     pma_fase_open_log(t);
   uint64_t off = pma_off((void *)addr);
   int small = len <= PMA_FILTER_MAXLEN;
   if (unlikely(pma_rt.heap->env.sync_per_store)) {
     /* PMA_SYNC_PER_STORE: the per-store baseline logs every store, unfiltered */
-    if (pma_rt.durable)
+    if (pma_rt.durable && cached)
       pma_dirty_add(t, addr, len);
     log_records(t, off, len);
     return 1;
@@ -290,6 +295,10 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
     PMA_STAT(t, filtered_stores, 1);
     return 0;
   }
+  if (!cached) {
+    log_records(t, off, len);
+    return 1;
+  }
   /* Note first: a full dirty list clears the filter, and we insert after. */
   if (pma_rt.durable)
     pma_dirty_add(t, addr, len);
@@ -300,6 +309,18 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
   else
     big_add(t, off, len);
   return 1;
+}
+
+/* pma_log_store_nofence -- before a store through the cache to [addr,
+ * addr+len): log (noted for the commit's flush); 1 if a fence is owed */
+int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) {
+  return log_store(t, addr, len, 1);
+}
+
+/* pma_log_store_nt -- before a non-temporal write to [addr, addr+len): log,
+ * not noted (the commit's fence drains it); 1 if a fence is owed */
+int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) {
+  return log_store(t, addr, len, 0);
 }
 
 /* pma_log_store -- pma_log_store_nofence plus the one fence per hook call */

@@ -52,7 +52,8 @@
   X(36, split_unfenced, "the records of one store split in pieces share one fence")          \
   X(37, commit_ignores_deps, "a FASE retires at commit even if a FASE it read from has not")  \
   X(38, recover_ignores_deps, "recovery keeps committed FASEs that read from rolled-back ones") \
-  X(39, recover_no_mark, "recovery retires the logs without the recovering mark")
+  X(39, recover_no_mark, "recovery retires the logs without the recovering mark")           \
+  X(40, nt_copy_shares_fence, "a non-temporal mem* write shares one fence with its undo record")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

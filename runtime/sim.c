@@ -9,8 +9,8 @@
  * out, and this file writes the heap file only at the very end).  A
  * line reaches the media only through this file's flush table: a flush
  * snapshots the line into the calling thread's pending set (clwb takes the
- * line's value at flush time), a non-temporal copy puts the bytes it wrote
- * there, and a fence writes the thread's pending lines into the media.
+ * line's value at flush time), a non-temporal move or fill puts the bytes it
+ * wrote there, and a fence writes the thread's pending lines into the media.
  *
  * Every flush call, fence, FASE begin and commit and every store hook that
  * hits the heap is a numbered event; at event PMA_SIM_CRASH_AT the process
@@ -192,15 +192,10 @@ static void sim_flush(const void *addr, size_t len) {
   }
 }
 
-/* sim_memcpy_nt -- non-temporal copy: the written bytes are pending (write
- * combining), not durable until the thread's next fence */
-static void sim_memcpy_nt(void *dst, const void *src, size_t len) {
-  if (!pma_rt.sim) {
-    memcpy(dst, src, len);
-    return;
-  }
-  pma_sim_event();
-  memcpy(dst, src, len);
+/* pend_written -- [dst, dst+len) was just written with non-temporal stores:
+ * the written bytes are pending (write combining), not durable until the
+ * thread's next fence */
+static void pend_written(void *dst, size_t len) {
   uintptr_t s, e, a = (uintptr_t)dst, z = a + len;
   if (!len || !clip(dst, len, &s, &e))
     return;
@@ -214,6 +209,24 @@ static void sim_memcpy_nt(void *dst, const void *src, size_t len) {
     x->ver = atomic_fetch_add(&sim_ver, 1) + 1;
     memcpy(x->data, (const void *)l, PMA_LINE);
   }
+}
+
+/* sim_memmove_nt -- non-temporal move (one event) */
+static void sim_memmove_nt(void *dst, const void *src, size_t len) {
+  if (pma_rt.sim)
+    pma_sim_event();
+  memmove(dst, src, len);
+  if (pma_rt.sim)
+    pend_written(dst, len);
+}
+
+/* sim_memset_nt -- non-temporal fill (one event) */
+static void sim_memset_nt(void *dst, int c, size_t len) {
+  if (pma_rt.sim)
+    pma_sim_event();
+  memset(dst, c, len);
+  if (pma_rt.sim)
+    pend_written(dst, len);
 }
 
 /* media_put -- write the masked bytes of line x into the media (lock held) */
@@ -249,7 +262,7 @@ static void sim_fence(void) {
   p->n = 0;
 }
 
-const struct pma_flush_ops pma_sim_ops = {sim_flush, sim_fence, sim_memcpy_nt};
+const struct pma_flush_ops pma_sim_ops = {sim_flush, sim_fence, sim_memmove_nt, sim_memset_nt};
 
 /* ------------------------------------------------------------ store order */
 

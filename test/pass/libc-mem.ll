@@ -1,6 +1,8 @@
 ; Calls to libc mem*/b* functions (as calls, not intrinsics: -fno-builtin,
-; or clang keeping the call) log n bytes at the destination.
-; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s
+; or clang keeping the call) log n bytes at the destination.  Without
+; -pmatomic-no-nt-copy, memcpy/memmove/memset of a length that is not a small
+; constant become __pma_mem* calls instead (nt-copy.ll).
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-nt-copy -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

@@ -1,6 +1,7 @@
 ; Memory intrinsics, recognised by class, log len bytes at the destination
-; (never at the source) with __pma_store_n.
-; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s
+; (never at the source) with __pma_store_n.  Without -pmatomic-no-nt-copy the
+; large and variable-length ones become __pma_mem* calls instead (nt-copy.ll).
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-nt-copy -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

@@ -44,6 +44,7 @@ PROGRAMS = [
     ("bank", "sim-bank.c", ["1", "6"], ["--recovery-points", "6"]),
     ("split", "sim-split.c", ["2"], ["--policies", "random,prefix", "--images", "2",
                                      "--recovery-depth", "0"]),
+    ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
 ]
 
 
