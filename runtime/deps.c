@@ -351,14 +351,6 @@ void pma_dep_commit_waiting(struct pma_thread *t) {
   pthread_mutex_unlock(&dep_lock);
 }
 
-/* pma_dep_nwaiting -- committed FASEs still waiting (any slot) */
-uint64_t pma_dep_nwaiting(void) {
-  pthread_mutex_lock(&dep_lock);
-  uint64_t n = nwaiting;
-  pthread_mutex_unlock(&dep_lock);
-  return n;
-}
-
 /* ------------------------------------------------------- open and close */
 
 /* pma_deps_open -- volatile slot state of a freshly recovered heap (every

@@ -511,7 +511,6 @@ void pma_dep_acquired_slow(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_commit_waiting(struct pma_thread *t) PMA_HIDDEN;
 void pma_dep_wake(struct pma_thread *t) PMA_HIDDEN;
 void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) PMA_HIDDEN;
-uint64_t pma_dep_nwaiting(void) PMA_HIDDEN;
 void pma_deps_open(struct pma_heap *h) PMA_HIDDEN;
 void pma_deps_close(struct pma_heap *h) PMA_HIDDEN;
 
