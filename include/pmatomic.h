@@ -89,6 +89,13 @@ int pma_in_fase(void);
 void pma_persist(const void *addr, size_t len);
 /* pma_sync -- make every store of the calling thread durable now */
 void pma_sync(void);
+/* pma_wait_durable -- wait until the calling thread's committed FASEs have
+ * retired: a FASE that read from one not yet committed (a lock released in
+ * the middle of a FASE) commits at once but stays undoable until then.  Call
+ * it holding no lock, before output that must not outlive the data (a reply
+ * to a client).  timeout_ms < 0: no limit.  0, -ETIMEDOUT, or -EBUSY when
+ * called inside a FASE. */
+int pma_wait_durable(long timeout_ms);
 
 /* pma_is_heap -- nonzero if [addr, addr+len) lies inside the open heap */
 int pma_is_heap(const void *addr, size_t len);

@@ -18,8 +18,10 @@
  * read one global flag that stays 0; commits test two thread-local fields.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "locks.h"
@@ -349,6 +351,36 @@ void pma_dep_commit_waiting(struct pma_thread *t) {
   atomic_fetch_add_explicit(&v->nwait, 1, memory_order_release);
   cascade(t);
   pthread_mutex_unlock(&dep_lock);
+}
+
+/* pma_wait_durable -- wait until every committed FASE of the calling
+ * thread's slot has retired (retiring whatever can retire while it waits) */
+PMA_EXPORT int pma_wait_durable(long timeout_ms) {
+  struct pma_thread *t = pma_self();
+  if (t->depth) {
+    pma_err("pma_wait_durable: called inside a FASE (depth %u): the FASE cannot retire "
+            "before it ends",
+            t->depth);
+    return -EBUSY;
+  }
+  struct pma_heap *h = pma_rt.heap;
+  if (!h || t->slot < 0 || t->epoch != pma_rt.epoch)
+    return 0;
+  struct pma_slotv *v = &h->sv[t->slot];
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (atomic_load_explicit(&v->nwait, memory_order_acquire)) {
+    pma_dep_wake(t);
+    if (!atomic_load_explicit(&v->nwait, memory_order_acquire))
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (timeout_ms >= 0 && ms >= timeout_ms)
+      return -ETIMEDOUT;
+    struct timespec d = {0, 50 * 1000};
+    nanosleep(&d, NULL);
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------- open and close */

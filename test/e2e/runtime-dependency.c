@@ -13,6 +13,7 @@
 // RUN: rm -f %t.heap && env PMA_TEST_NO_DEPS=1 %t %t.heap | FileCheck %s --check-prefix=NODEPS
 // CHECK: A uncommitted: B recorded 1 dependency, its commit waited 1
 // CHECK-NEXT: crash before A commits: rolled back 2 (1 committed dependent), x=0 y=0 consistent
+// CHECK-NEXT: B's pma_wait_durable: -EBUSY inside its FASE, -ETIMEDOUT while A runs, 0 once A committed
 // CHECK-NEXT: A committed: B recorded 1 dependency, its commit waited 1
 // CHECK-NEXT: crash after A commits: rolled back 0, kept 0, x=42 y=43 consistent
 // CHECK-NEXT: A wrote nothing before the release: B recorded 0 dependency, its commit waited 0
@@ -26,6 +27,7 @@ struct root { pthread_mutex_t outer, inner; long x, y; };
 static struct root *r;
 static atomic_int step;
 static const char *path;
+static int commit_first, wd_busy, wd_open, wd_done;
 
 /* taker -- B: take inner as soon as A released it, build y on x, commit */
 static void *taker(void *arg) {
@@ -34,8 +36,15 @@ static void *taker(void *arg) {
     usleep(100);
   CHECK(__pma_mutex_lock(&r->inner) == 0); /* free at once: not deferred */
   ST(r->y, r->x + 1);
+  wd_busy = pma_wait_durable(0);
   CHECK(__pma_mutex_unlock(&r->inner) == 0); /* B's FASE commits */
+  wd_open = pma_wait_durable(20); /* A's FASE is still open */
   atomic_store(&step, 2);
+  if (commit_first) {
+    while (atomic_load(&step) != 3)
+      usleep(100);
+    wd_done = pma_wait_durable(-1);
+  }
   return NULL;
 }
 
@@ -43,7 +52,7 @@ static int a_writes = 1; /* does A store x before it releases inner */
 
 /* run -- A's FASE with B taking inner in its middle; die before or after A commits */
 static void run(void *arg) {
-  int commit_first = (int)(long)arg;
+  commit_first = (int)(long)arg;
   pma_heap *h = pma_open(path, 1 << 20);
   CHECK(h);
   r = pma_root(h, sizeof *r);
@@ -56,9 +65,17 @@ static void run(void *arg) {
     ST(r->x, 42);
   CHECK(__pma_mutex_unlock(&r->inner) == 0); /* released mid-FASE: published */
   atomic_store(&step, 1);
-  pthread_join(th, NULL);
-  if (commit_first)
+  while (atomic_load(&step) != 2)
+    usleep(100);
+  if (commit_first) {
     CHECK(__pma_mutex_unlock(&r->outer) == 0);
+    atomic_store(&step, 3);
+  }
+  pthread_join(th, NULL);
+  if (commit_first && a_writes)
+    printf("B's pma_wait_durable: %s inside its FASE, %s while A runs, %d once A committed\n",
+           wd_busy == -EBUSY ? "-EBUSY" : "WRONG", wd_open == -ETIMEDOUT ? "-ETIMEDOUT" : "WRONG",
+           wd_done);
   pma_get_stats(&s);
   printf("%s: B recorded %llu dependency, its commit waited %llu\n",
          !a_writes ? "A wrote nothing before the release" : commit_first ? "A committed" : "A uncommitted",
