@@ -34,17 +34,18 @@ PMA_EXPORT const char *pma_mode_name(enum pma_mode m) {
   return "unknown";
 }
 
-/* print_stats -- PMA_STATS output */
-static void print_stats(FILE *f) {
+/* pma_print_stats -- the PMA_STATS line: pma_get_stats() to f */
+void pma_print_stats(FILE *f) {
   struct pma_stats s;
   pma_get_stats(&s);
   fprintf(f,
           "pmatomic stats: fases %llu, log_records %llu, log_bytes %llu, filtered_stores %llu, "
-          "flushes %llu, fences %llu, nt_bytes %llu\n",
+          "flushes %llu, fences %llu, nt_bytes %llu, dep_records %llu, fases_waited %llu\n",
           (unsigned long long)s.fases, (unsigned long long)s.log_records,
           (unsigned long long)s.log_bytes, (unsigned long long)s.filtered_stores,
           (unsigned long long)s.flushes, (unsigned long long)s.fences,
-          (unsigned long long)s.nt_bytes);
+          (unsigned long long)s.nt_bytes, (unsigned long long)s.dep_records,
+          (unsigned long long)s.fases_waited);
 }
 
 /* heap_free -- release a heap object that never became (or no longer is) open
@@ -183,7 +184,7 @@ PMA_EXPORT int pma_close(pma_heap *h) {
     return -EBUSY;
   }
   if (h->env.stats)
-    print_stats(stderr);
+    pma_print_stats(stderr);
 
   int rc = 0;
   pma_thread_ready(t);

@@ -10,6 +10,7 @@
 #define PMA_INTERNAL_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -449,6 +450,9 @@ static inline void pma_sim_tick(void) {
   if (unlikely(pma_rt.sim))
     pma_sim_event();
 }
+
+/* heap.c: the PMA_STATS line (pma_close, whole-heap mode's exit) */
+void pma_print_stats(FILE *f) PMA_HIDDEN;
 
 /* region.c */
 struct pma_geometry {

@@ -500,19 +500,6 @@ __attribute__((constructor(101))) static void wh_init(void) {
   __atomic_store_n(&wh.active, 1, __ATOMIC_RELEASE);
 }
 
-/* print_stats -- the PMA_STATS line of pma_close, to f */
-static void print_stats(FILE *f) {
-  struct pma_stats s;
-  pma_get_stats(&s);
-  fprintf(f,
-          "pmatomic stats: fases %llu, log_records %llu, log_bytes %llu, filtered_stores %llu, "
-          "flushes %llu, fences %llu, nt_bytes %llu\n",
-          (unsigned long long)s.fases, (unsigned long long)s.log_records,
-          (unsigned long long)s.log_bytes, (unsigned long long)s.filtered_stores,
-          (unsigned long long)s.flushes, (unsigned long long)s.fences,
-          (unsigned long long)s.nt_bytes);
-}
-
 /* wh_fini -- at exit: finish queued frees and make the calling thread's
  * stores durable.  The heap stays mapped (libc still flushes stdio buffers
  * that live in it after this) and is not marked clean: the next open runs
@@ -526,12 +513,12 @@ __attribute__((destructor(101))) static void wh_fini(void) {
   if (wh.mode != PMA_MODE_PROCESS)
     pma_sync();
   if (flag("PMA_STATS"))
-    print_stats(stderr);
+    pma_print_stats(stderr);
   const char *sf = getenv("PMA_WHOLE_HEAP_STATS");
   if (sf && *sf) {
     FILE *f = fopen(sf, "a");
     if (f) {
-      print_stats(f);
+      pma_print_stats(f);
       fclose(f);
     }
   }
