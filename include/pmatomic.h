@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define PMA_FORMAT_VERSION 2
+#define PMA_FORMAT_VERSION 3
 
 typedef struct pma_heap pma_heap;
 
@@ -124,6 +124,8 @@ struct pma_stats {
   uint64_t dep_records;      /* dependencies recorded (a lock released by an
                               * uncommitted FASE was acquired) */
   uint64_t fases_waited;     /* commits whose log had to wait for other FASEs */
+  uint64_t multi_records;    /* records saving several ranges under one fence
+                              * (also counted in log_records) */
 };
 /* pma_get_stats -- counters summed over all threads */
 void pma_get_stats(struct pma_stats *out);

@@ -30,6 +30,20 @@ void __pma_store16(void *addr);
 /* Any other size (vectors, aggregates, memset/memcpy/memmove, libc writers). */
 void __pma_store_n(void *addr, size_t size);
 
+/* One hook for several stores of a basic block (pass/LogOpt.cpp): n ranges,
+ * in the order the stores write them, with no FASE boundary in between.
+ * Inside a FASE the ranges whose bytes are not yet logged go into one
+ * multi-range undo record, made durable with one fence.  PMA_SPAN_NT in len
+ * marks the destination of a memcpy/memmove/memset that still calls
+ * __pma_memcpy & co. (which finds its bytes logged): skipped when that call
+ * will write non-temporally and log for itself. */
+struct __pma_span {
+  void *addr;
+  size_t len;
+};
+#define PMA_SPAN_NT ((size_t)1 << 63)
+void __pma_store_v(const struct __pma_span *v, size_t n);
+
 /* Replacements of memcpy/memmove/memset (the intrinsics and the libc calls)
  * whose length is not a constant below 1024: same arguments and return value
  * as the libc functions.  In pmem and sim modes, inside a FASE, a write of at

@@ -46,6 +46,7 @@
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Analysis/OptimizationRemarkEmitter.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Dominators.h"
@@ -66,6 +67,8 @@ STATISTIC(NumElidedFresh, "Number of writes to freshly allocated blocks elided")
 STATISTIC(NumElidedDominated, "Number of writes covered by an earlier hook elided");
 STATISTIC(NumBatchedStores, "Number of stores logged by a batch hook");
 STATISTIC(NumBatches, "Number of batch hooks");
+STATISTIC(NumMultiBatches, "Number of multi-range batch hooks");
+STATISTIC(NumMultiRanges, "Number of ranges logged by multi-range batch hooks");
 
 namespace {
 
@@ -157,6 +160,7 @@ public:
   void elideFresh();
   void elideDominated();
   void batch(Function &F, SmallVectorImpl<LogBatch> &Batches);
+  void multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches);
 
 private:
   bool mayBeFaseBoundary(const Instruction &I) const;
@@ -167,6 +171,8 @@ private:
   bool onCycle(BasicBlock *BB, const SmallPtrSetImpl<BasicBlock *> &Within) const;
   bool clearPaths(Instruction *A, Instruction *B, bool BoundHooks) const;
   std::optional<Span> spanOf(const LoggedWrite &W) const;
+  bool availableAt(Value *V, Instruction *At) const;
+  std::optional<LogRange> rangeAt(const LoggedWrite &W, Instruction *At) const;
 
   const TargetLibraryInfo &TLI;
   DominatorTree &DT;
@@ -472,7 +478,9 @@ void LogOptimizer::batch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
             HookCalls[M.W->I] = 0;
           }
           HookCalls[At] = 1;
-          Batches.push_back({At, Ptr, Off, (uint64_t)(Hi - Lo), (unsigned)C.size()});
+          LogBatch NB{At, {}, (unsigned)C.size()};
+          NB.Ranges.push_back({Ptr, Off, (uint64_t)(Hi - Lo)});
+          Batches.push_back(std::move(NB));
           NumBatchedStores += C.size();
           ++NumBatches;
           ORE.emit([&] {
@@ -502,6 +510,207 @@ void LogOptimizer::batch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
   }
 }
 
+// availableAt -- can a hook inserted before At use V: it is defined before
+// At, or it is pure arithmetic on such values (a GEP, a shift, a cast: no
+// memory read) that materializeAt can recompute there.
+bool LogOptimizer::availableAt(Value *V, Instruction *At) const {
+  return canMaterializeAt(V, At, DT);
+}
+
+// rangeAt -- W's range in terms of values available before At, if it has one:
+// its constant-offset base, or its own address; its length when not constant.
+std::optional<LogRange> LogOptimizer::rangeAt(const LoggedWrite &W,
+                                              Instruction *At) const {
+  if (!W.Dest)
+    return std::nullopt;
+  LogRange R{W.Dest, 0, W.Size.value_or(0)};
+  if (W.Size) {
+    if (*W.Size == 0 || *W.Size > (1u << 30))
+      return std::nullopt;
+  } else {
+    if (!W.Len || !availableAt(W.Len, At))
+      return std::nullopt;
+    R.Len = W.Len;
+  }
+  R.Nt = W.NtRouted;
+  if (R.Nt && W.Size && *W.Size >= NtMinBytes)
+    return std::nullopt; // written non-temporally: the runtime would skip it
+  if (availableAt(W.Dest, At))
+    return R;
+  if (std::optional<Span> S = spanOf(W); S && availableAt(S->Base, At)) {
+    R.Base = S->Base;
+    R.Offset = S->Off;
+    return R;
+  }
+  return std::nullopt;
+}
+
+// multiBatch -- one hook for the logged writes of a block to different
+// places: the hooks left in a run of a block with no possible FASE boundary
+// (single stores, constant-size and variable-length mem intrinsics, the
+// gap-free batches) whose addresses are known before the first of them become
+// one __pma_store_v call there, which writes one multi-range undo record and
+// pays one fence.  Each range is exactly what its write writes, so no byte of
+// another lock's data is logged; a range logged before an earlier write of
+// the run changes it keeps an older value, which is what rollback restores
+// anyway (the oldest saved value wins).  A memcpy/memmove/memset sent to the
+// non-temporal path keeps its call (it finds its bytes logged when short,
+// logs for itself when long).
+void LogOptimizer::multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
+  // A candidate: a write keeping its own hook, or a gap-free batch.
+  struct Cand {
+    unsigned Pos;           // position in the block
+    LoggedWrite *W;         // or null for a batch
+    int Batch;              // index in Batches, or -1
+  };
+  DenseMap<const Instruction *, LoggedWrite *> Site;
+  for (LoggedWrite &W : Writes) {
+    if (W.Fate != WriteFate::Log || !W.Dest)
+      continue;
+    if (auto *SI = dyn_cast<StoreInst>(W.I)) {
+      if (W.PlainStore && W.Size && SI->isSimple())
+        Site[W.I] = &W;
+    } else if (W.MemIntrinsic && (W.Size || W.Len)) {
+      Site[W.I] = &W;
+    }
+  }
+  DenseMap<const Instruction *, int> BatchAt;
+  for (size_t K = 0; K < Batches.size(); ++K)
+    if (!Batches[K].Multi && Batches[K].Ranges.size() == 1)
+      BatchAt[Batches[K].InsertBefore] = (int)K;
+  if (Site.size() + BatchAt.size() < 2)
+    return;
+
+  SmallVector<bool, 8> Absorbed(Batches.size(), false);
+  SmallVector<LogBatch, 4> Made;
+  for (BasicBlock &BB : F) {
+    SmallVector<Instruction *, 64> Order;
+    SmallVector<Cand, 16> Window;
+    auto Close = [&] {
+      SmallVector<bool, 16> Used(Window.size(), false);
+      for (size_t S = 0; S < Window.size(); ++S) {
+        if (Used[S])
+          continue;
+        Instruction *At = Order[Window[S].Pos];
+        SmallVector<size_t, 8> Group;
+        SmallVector<LogRange, 8> Ranges;
+        DenseSet<unsigned> Elided; // positions of members losing their hook
+        for (size_t K = S; K < Window.size() && Ranges.size() < MaxMultiRanges; ++K) {
+          if (Used[K])
+            continue;
+          const Cand &C = Window[K];
+          std::optional<LogRange> R;
+          if (C.W) {
+            R = rangeAt(*C.W, At);
+          } else {
+            const LogRange &BR = Batches[C.Batch].Ranges[0];
+            if (availableAt(BR.Base, At))
+              R = BR;
+          }
+          if (!R)
+            continue;
+          // Hooks left between the batch hook and this write: bounded, so the
+          // runtime's ring of recent ranges still holds the write's range.
+          unsigned Hooks = 0;
+          for (unsigned P = Window[S].Pos + 1; P < C.Pos; ++P)
+            if (!Elided.count(P))
+              Hooks += HookCalls.lookup(Order[P]);
+          if (Hooks > MaxHooksBetween)
+            break;
+          Group.push_back(K);
+          Ranges.push_back(*R);
+          if (!C.W || !C.W->NtRouted)
+            Elided.insert(C.Pos);
+        }
+        if (Ranges.size() < 2)
+          continue;
+        unsigned Members = 0;
+        for (size_t K : Group) {
+          Used[K] = true;
+          const Cand &C = Window[K];
+          if (C.W) {
+            ++Members;
+            if (!C.W->NtRouted) {
+              C.W->Fate = WriteFate::Batched;
+              HookCalls[C.W->I] = 0;
+            }
+          } else {
+            Members += Batches[C.Batch].Members;
+            Absorbed[C.Batch] = true;
+            HookCalls[Order[C.Pos]] = 0;
+          }
+        }
+        HookCalls[At] += Ranges.size();
+        LogBatch NB{At, {}, Members, /*Multi=*/true};
+        NB.Ranges.append(Ranges.begin(), Ranges.end());
+        Made.push_back(std::move(NB));
+        NumMultiRanges += Ranges.size();
+        ++NumMultiBatches;
+        ORE.emit([&] {
+          return OptimizationRemarkAnalysis(DEBUG_TYPE, "BatchedMulti", At)
+                 << "logged " << ore::NV("Ranges", (unsigned)Ranges.size())
+                 << " ranges of " << ore::NV("Writes", Members)
+                 << " writes with one multi-range hook";
+        });
+      }
+      Window.clear();
+    };
+    for (Instruction &I : BB) {
+      unsigned Pos = Order.size();
+      Order.push_back(&I);
+      if (mayBeFaseBoundary(I) && !Site.count(&I)) {
+        Close();
+        continue;
+      }
+      if (auto It = BatchAt.find(&I); It != BatchAt.end())
+        Window.push_back({Pos, nullptr, It->second});
+      if (auto It = Site.find(&I); It != Site.end())
+        Window.push_back({Pos, It->second, -1});
+    }
+    Close();
+  }
+  // Drop the absorbed gap-free batches, add the multi-range ones.
+  size_t Out = 0;
+  for (size_t K = 0; K < Batches.size(); ++K)
+    if (!Absorbed[K])
+      Batches[Out++] = std::move(Batches[K]);
+  Batches.resize(Out);
+  for (LogBatch &B : Made)
+    Batches.push_back(std::move(B));
+}
+
+// canMaterializeAt -- see PmAtomic.h.
+bool pmatomic::canMaterializeAt(Value *V, Instruction *At, const DominatorTree &DT,
+                                unsigned Depth) {
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || DT.dominates(I, At))
+    return true;
+  if (Depth == 0 || I->getParent() != At->getParent() || isa<PHINode>(I) ||
+      I->mayReadFromMemory() || I->mayHaveSideEffects() || isa<CallBase>(I) ||
+      !isSafeToSpeculativelyExecute(I))
+    return false;
+  for (Value *Op : I->operands())
+    if (!canMaterializeAt(Op, At, DT, Depth - 1))
+      return false;
+  return true;
+}
+
+// materializeAt -- see PmAtomic.h.
+Value *pmatomic::materializeAt(Value *V, Instruction *At, const DominatorTree &DT,
+                               DenseMap<Value *, Value *> &Clones) {
+  auto *I = dyn_cast<Instruction>(V);
+  if (!I || DT.dominates(I, At))
+    return V;
+  if (Value *C = Clones.lookup(V))
+    return C;
+  Instruction *C = I->clone();
+  for (Use &Op : C->operands())
+    Op.set(materializeAt(Op.get(), At, DT, Clones));
+  C->insertBefore(At);
+  Clones[V] = C;
+  return C;
+}
+
 // optimizeLogging -- see PmAtomic.h.
 void pmatomic::optimizeLogging(Function &F, const TargetLibraryInfo &TLI,
                                DominatorTree &DT, const PmAtomicOptions &Opts,
@@ -517,4 +726,6 @@ void pmatomic::optimizeLogging(Function &F, const TargetLibraryInfo &TLI,
     LO.elideDominated();
   if (Opts.Batching)
     LO.batch(F, Batches);
+  if (Opts.MultiBatching)
+    LO.multiBatch(F, Batches);
 }

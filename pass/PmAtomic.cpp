@@ -111,7 +111,8 @@ struct FunctionCounts {
   unsigned ElidedStack = 0, ElidedGlobal = 0, ElidedMalloc = 0;
   unsigned LockCalls = 0;
   // The static logging optimisations (LogOpt.cpp), in a remark of their own.
-  unsigned ElidedFresh = 0, ElidedDominated = 0, Batched = 0, Batches = 0;
+  unsigned ElidedFresh = 0, ElidedDominated = 0, Batched = 0, Batches = 0,
+           MultiBatches = 0;
   // Mem intrinsics and libc writers among the above sent to __pma_mem*
   // (NtCopy.cpp), in a remark of their own too.
   unsigned NtCalls = 0;
@@ -161,7 +162,7 @@ private:
   // Sized hooks indexed by log2(size): __pma_store1/2/4/8/16.
   static constexpr unsigned NumSizes = 5;
   FunctionCallee StoreFn[NumSizes];
-  FunctionCallee StoreNFn, StrcpyFn, StrcatFn, StrncatFn;
+  FunctionCallee StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn;
   FunctionCallee NtFn[3]; // __pma_memcpy/memmove/memset, by NtCall - 1
   DenseMap<const AllocaInst *, bool> NonEscaping;
 };
@@ -188,6 +189,7 @@ void PmAtomicInstrumenter::initialize(Module &M) {
     StoreFn[I] = M.getOrInsertFunction("__pma_store" + utostr(1u << I), Attr,
                                        VoidTy, PtrTy);
   StoreNFn = M.getOrInsertFunction("__pma_store_n", Attr, VoidTy, PtrTy, IntptrTy);
+  StoreVFn = M.getOrInsertFunction("__pma_store_v", Attr, VoidTy, PtrTy, IntptrTy);
   StrcpyFn = M.getOrInsertFunction("__pma_store_strcpy", Attr, VoidTy, PtrTy, PtrTy);
   StrcatFn = M.getOrInsertFunction("__pma_store_strcat", Attr, VoidTy, PtrTy, PtrTy);
   StrncatFn = M.getOrInsertFunction("__pma_store_strncat", Attr, VoidTy, PtrTy,
@@ -202,7 +204,7 @@ void PmAtomicInstrumenter::initialize(Module &M) {
 // declarations, so its IR reads as if the pass had not touched it.
 void PmAtomicInstrumenter::dropUnusedHooks() {
   SmallVector<FunctionCallee, 12> Hooks(std::begin(StoreFn), std::end(StoreFn));
-  Hooks.append({StoreNFn, StrcpyFn, StrcatFn, StrncatFn});
+  Hooks.append({StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn});
   Hooks.append(std::begin(NtFn), std::end(NtFn));
   for (FunctionCallee &H : Hooks)
     if (auto *F = dyn_cast_or_null<Function>(H.getCallee()))
@@ -258,7 +260,8 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
                << " writes to fresh blocks, "
                << NV("ElidedDominated", C.ElidedDominated)
                << " covered writes; batched " << NV("Batched", C.Batched)
-               << " stores into " << NV("Batches", C.Batches) << " hooks";
+               << " stores into " << NV("Batches", C.Batches) << " hooks, "
+               << NV("MultiBatches", C.MultiBatches) << " of them multi-range";
       });
     if (C.NtCalls)
       ORE.emit([&] {
@@ -559,6 +562,9 @@ LoggedWrite PmAtomicInstrumenter::describeForLogOpt(const WriteSite &W) const {
   case WriteKind::MemIntrinsic:
     if (auto *Len = dyn_cast<ConstantInt>(cast<AnyMemIntrinsic>(W.I)->getLength()))
       L.Size = Len->getZExtValue();
+    else
+      L.Len = cast<AnyMemIntrinsic>(W.I)->getLength();
+    L.MemIntrinsic = isa<MemIntrinsic>(W.I); // not the element-wise atomic ones
     break;
   case WriteKind::Masked:
     L.HookCalls = MaxHooksBetween + 1; // a hook per lane: never in between
@@ -592,18 +598,48 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
     Nt.push_back(Opts.NtCopy && MemWrite ? classifyNtCall(*W.I, TLI)
                                          : NtCall::None);
     // Its range is not noted for the commit's flush: nothing may rely on it.
-    if (Nt.back() != NtCall::None)
+    if (Nt.back() != NtCall::None) {
       Logged.back().MayCover = false;
+      Logged.back().NtRouted = true;
+    }
   }
   optimizeLogging(F, TLI, DT, Opts, ORE, Logged, Batches);
 
   bool Changed = false;
+  AllocaInst *Spans = nullptr; // the __pma_store_v argument array, reused
   for (const LogBatch &B : Batches) {
     HookBuilder IRB(B.InsertBefore);
-    Value *Ptr = B.Offset ? IRB.CreatePtrAdd(B.Base, ConstantInt::get(IntptrTy, B.Offset))
-                          : B.Base;
-    Changed |= emitRangeHook(IRB, Ptr, TypeSize::getFixed(B.Size));
+    DenseMap<Value *, Value *> Clones;
+    auto Addr = [&](const LogRange &R) -> Value * {
+      Value *Base = materializeAt(R.Base, B.InsertBefore, DT, Clones);
+      return R.Offset ? IRB.CreatePtrAdd(Base, ConstantInt::get(IntptrTy, R.Offset)) : Base;
+    };
     C.Batched += B.Members, ++C.Batches;
+    if (!B.Multi) {
+      Changed |= emitRangeHook(IRB, Addr(B.Ranges[0]), TypeSize::getFixed(B.Ranges[0].Size));
+      continue;
+    }
+    ++C.MultiBatches;
+    if (!Spans) {
+      IRBuilder<> EB(&*F.getEntryBlock().getFirstInsertionPt());
+      Spans = EB.CreateAlloca(ArrayType::get(IntptrTy, 2 * MaxMultiRanges), nullptr,
+                              "pma.spans");
+    }
+    uint64_t W = DL->getTypeStoreSize(IntptrTy);
+    for (size_t K = 0; K < B.Ranges.size(); ++K) {
+      const LogRange &R = B.Ranges[K];
+      Value *Len = R.Len ? IRB.CreateZExtOrTrunc(materializeAt(R.Len, B.InsertBefore, DT, Clones),
+                                                 IntptrTy)
+                         : ConstantInt::get(IntptrTy, R.Size);
+      if (R.Nt) // struct __pma_span: PMA_SPAN_NT
+        Len = IRB.CreateOr(Len, ConstantInt::get(IntptrTy, APInt::getSignMask(
+                                                              IntptrTy->getIntegerBitWidth())));
+      IRB.CreateStore(Addr(R), K ? IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, 2 * K * W)
+                                 : Spans);
+      IRB.CreateStore(Len, IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, (2 * K + 1) * W));
+    }
+    IRB.CreateCall(StoreVFn, {Spans, ConstantInt::get(IntptrTy, B.Ranges.size())});
+    Changed = true;
   }
   for (size_t K = 0; K < Sites.size(); ++K) {
     WriteSite &W = Sites[K];

@@ -52,6 +52,7 @@ struct PmAtomicOptions {
   bool FreshElision = true;     // no hook for stores into a block just allocated
   bool DominatedElision = true; // no hook for stores an earlier hook covers
   bool Batching = true;         // one hook for neighbouring stores of a block
+  bool MultiBatching = true;    // one hook, one record for the stores of a block
   // Large and variable-length memcpy/memmove/memset go through the runtime's
   // non-temporal entry points (NtCopy.cpp); no-opt turns it off too.
   bool NtCopy = true;
@@ -169,18 +170,43 @@ struct LoggedWrite {
   // Its hook notes its range for the commit's flush, so it may cover later
   // writes; not so for a write sent to the non-temporal path (NtCopy.cpp).
   bool MayCover = true;
+  // A memcpy/memmove/memset intrinsic (not element-wise atomic): may join a
+  // multi-range batch, with Len its length when that is not a constant.
+  bool MemIntrinsic = false;
+  llvm::Value *Len = nullptr;
+  // Sent to __pma_memcpy & co. (NtCopy.cpp), which log for themselves: in a
+  // multi-range batch its range is flagged PMA_SPAN_NT and its call stays.
+  bool NtRouted = false;
   WriteFate Fate = WriteFate::Log;
 };
 
-// One hook for several stores: Size bytes at Base + Offset, inserted right
-// before InsertBefore (the first store of the batch).
-struct LogBatch {
-  llvm::Instruction *InsertBefore;
+// One range a batch hook logs: Size bytes (or Len, when not a constant) at
+// Base + Offset; Nt marks the destination of a call that still goes to
+// __pma_memcpy & co.
+struct LogRange {
   llvm::Value *Base;
   int64_t Offset;
   uint64_t Size;
-  unsigned Members;
+  llvm::Value *Len = nullptr;
+  bool Nt = false;
 };
+
+// One hook for several writes, inserted right before InsertBefore (the first
+// write of the batch): a single gap-free range (a sized hook or
+// __pma_store_n), or several ranges in the order they are written
+// (__pma_store_v: one multi-range undo record, one fence).
+struct LogBatch {
+  llvm::Instruction *InsertBefore;
+  llvm::SmallVector<LogRange, 4> Ranges;
+  unsigned Members;
+  bool Multi = false;
+};
+
+// The most ranges one __pma_store_v call logs (runtime/internal.h,
+// PMA_MULTI_MAX, allows 16): the call notes one range per entry in the
+// runtime's ring of recent hook ranges, so at most 7 entries follow the one a
+// write relies on, and 7 + 3 * MaxHooksBetween < 32 (see below).
+constexpr unsigned MaxMultiRanges = 8;
 
 // The bound shared with the runtime (runtime/hooks.c, PMA_RECENT_HOOKS = 32):
 // the runtime re-notes the ranges of a thread's last 32 hook calls when its
@@ -196,6 +222,18 @@ void optimizeLogging(llvm::Function &F, const llvm::TargetLibraryInfo &TLI,
                      llvm::OptimizationRemarkEmitter &ORE,
                      llvm::SmallVectorImpl<LoggedWrite> &Writes,
                      llvm::SmallVectorImpl<LogBatch> &Batches);
+
+// canMaterializeAt -- can code inserted before At use V: V is defined before
+// At, or it is pure arithmetic (no memory read, no side effect, safe to
+// speculate) of the same block, at most Depth deep, on such values.
+bool canMaterializeAt(llvm::Value *V, llvm::Instruction *At,
+                      const llvm::DominatorTree &DT, unsigned Depth = 4);
+
+// materializeAt -- V, or a copy of its arithmetic computed before At (V must
+// pass canMaterializeAt); Clones keeps the copies made for one insertion point.
+llvm::Value *materializeAt(llvm::Value *V, llvm::Instruction *At,
+                           const llvm::DominatorTree &DT,
+                           llvm::DenseMap<llvm::Value *, llvm::Value *> &Clones);
 
 // The entry point that replaces a memcpy/memmove/memset (NtCopy.cpp).
 enum class NtCall { None, Memcpy, Memmove, Memset };

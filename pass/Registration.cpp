@@ -46,6 +46,10 @@ static cl::opt<bool> ClNoDominatedElision(
 static cl::opt<bool> ClNoBatching(
     "pmatomic-no-batching", cl::Hidden,
     cl::desc("pmatomic: one hook per store, no batch hooks"));
+static cl::opt<bool> ClNoMultiBatching(
+    "pmatomic-no-multi-batching", cl::Hidden,
+    cl::desc("pmatomic: no multi-range batch hooks (__pma_store_v) for the "
+             "stores of a block to different places"));
 static cl::opt<bool> ClNoNtCopy(
     "pmatomic-no-nt-copy", cl::Hidden,
     cl::desc("pmatomic: keep large memcpy/memmove/memset as hook + write, no "
@@ -53,12 +57,13 @@ static cl::opt<bool> ClNoNtCopy(
 static cl::opt<bool> ClNoOpt(
     "pmatomic-no-opt", cl::Hidden,
     cl::desc("pmatomic: no fresh-block or dominated-store elision, no "
-             "batching, no non-temporal mem* path (the per-store baseline)"));
+             "batching of any kind, no non-temporal mem* path (the per-store "
+             "baseline)"));
 
 const char *const pmatomic::PluginArgNames =
     "no-escape-elision, no-global-elision, volatile-malloc, "
     "no-volatile-malloc, no-locks, no-instrument, no-fresh-elision, "
-    "no-dominated-elision, no-batching, no-nt-copy, no-opt";
+    "no-dominated-elision, no-batching, no-multi-batching, no-nt-copy, no-opt";
 
 // applyPluginArg -- see PmAtomic.h.
 bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
@@ -80,11 +85,13 @@ bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
     Opts.DominatedElision = false;
   else if (Arg == "no-batching")
     Opts.Batching = false;
+  else if (Arg == "no-multi-batching")
+    Opts.MultiBatching = false;
   else if (Arg == "no-nt-copy")
     Opts.NtCopy = false;
   else if (Arg == "no-opt")
-    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = Opts.NtCopy =
-        false;
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching =
+        Opts.MultiBatching = Opts.NtCopy = false;
   else
     return false;
   return true;
@@ -105,14 +112,16 @@ PmAtomicOptions pmatomic::applyCommandLineOverrides(PmAtomicOptions Opts) {
   if (ClNoInstrument.getNumOccurrences())
     Opts.Instrument = !ClNoInstrument;
   if (ClNoOpt.getNumOccurrences())
-    Opts.FreshElision = Opts.DominatedElision = Opts.Batching = Opts.NtCopy =
-        !ClNoOpt;
+    Opts.FreshElision = Opts.DominatedElision = Opts.Batching =
+        Opts.MultiBatching = Opts.NtCopy = !ClNoOpt;
   if (ClNoFreshElision.getNumOccurrences())
     Opts.FreshElision = !ClNoFreshElision;
   if (ClNoDominatedElision.getNumOccurrences())
     Opts.DominatedElision = !ClNoDominatedElision;
   if (ClNoBatching.getNumOccurrences())
     Opts.Batching = !ClNoBatching;
+  if (ClNoMultiBatching.getNumOccurrences())
+    Opts.MultiBatching = !ClNoMultiBatching;
   if (ClNoNtCopy.getNumOccurrences())
     Opts.NtCopy = !ClNoNtCopy;
   return Opts;

@@ -130,6 +130,83 @@ PMA_EXPORT void __pma_store_n(void *addr, size_t size) {
     store_slow(a, size);
 }
 
+/* ------------------------------------------------------------ batch hook */
+
+/* clip -- [a, a+len) clipped to the heap [base, base+size): 0 if empty */
+static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
+                       struct pma_range *r) {
+  uintptr_t s = a, e = a + len;
+  if (e < s) /* wraps the address space */
+    e = UINTPTR_MAX;
+  if (s < base)
+    s = base;
+  if (e > base + size)
+    e = base + size;
+  r->start = s;
+  r->end = e;
+  return s < e;
+}
+
+/* store_v_slow -- a batch with a range that may touch the heap: clip, then
+ * log the ranges in one multi-range record, one fence (or note them) */
+static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
+  if (n > PMA_MULTI_MAX) { /* more than the pass emits: in groups */
+    for (size_t i = 0; i < n; i += PMA_MULTI_MAX)
+      store_v_slow(v + i, n - i < PMA_MULTI_MAX ? n - i : PMA_MULTI_MAX);
+    return;
+  }
+  uintptr_t base = pma_rt.base, size = __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE);
+  struct pma_range r[PMA_MULTI_MAX];
+  unsigned k = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = v[i].len & ~PMA_SPAN_NT;
+    if (!clip((uintptr_t)v[i].addr, len, base, size, &r[k]))
+      continue;
+    /* a mem* write that will go out non-temporally logs itself (nt_log) */
+    if ((v[i].len & PMA_SPAN_NT) && pma_rt.durable && len >= pma_rt.nt_threshold)
+      continue;
+    k++;
+  }
+  if (!k)
+    return;
+  struct pma_thread *t = pma_self();
+  if (t->depth == 0 || unlikely(pma_rt.heap->env.sync_per_store)) {
+    /* outside a FASE, or the per-store baseline: range by range */
+    for (unsigned i = 0; i < k; i++)
+      store_slow(r[i].start, r[i].end - r[i].start);
+    return;
+  }
+  if (unlikely(pma_rt.sim)) /* simulator events; the order of the stores */
+    for (unsigned i = 0; i < k; i++)
+      pma_sim_store(r[i].start, r[i].end - r[i].start);
+  pma_thread_ready(t);
+  uint32_t before = t->ndirty;
+  if (pma_log_multi(t, r, k) && !PMA_MUTANT(multi_unfenced))
+    pma_fence(t);
+  if (pma_rt.durable) {
+    if (unlikely(t->ndirty < before))
+      renote(t);
+    for (unsigned i = 0; i < k; i++) {
+      struct pma_range *q = &recent[nrecent++ % PMA_RECENT_HOOKS];
+      *q = r[i];
+    }
+  }
+}
+
+/* __pma_store_v -- before the n stores of a batch, whose ranges v[] are
+ * written in this order with no FASE boundary in between */
+PMA_EXPORT void __pma_store_v(const struct __pma_span *v, size_t n) {
+  uintptr_t base = pma_rt.base, size = pma_rt.size;
+  for (size_t i = 0; i < n; i++) {
+    uintptr_t a = (uintptr_t)v[i].addr;
+    size_t len = v[i].len & ~PMA_SPAN_NT;
+    if (unlikely((a - base < size || (a < base && a + len > base)) && len)) {
+      store_v_slow(v, n);
+      return;
+    }
+  }
+}
+
 /* may_reach -- could a write starting at dst touch the heap (cheap pre-test
  * before measuring a string) */
 static inline int may_reach(const char *dst) {

@@ -166,6 +166,15 @@ struct pma_dep_data {
 #define PMA_REC_KIND(h) ((h) >> 62)
 #define PMA_REC_LEN(h) (((h) >> 48) & 0x3fffu)
 #define PMA_REC_OFFSET(h) ((h) & PMA_REC_OFF_MASK)
+/* A multi-range record (format v3): a DATA header whose offset field is all
+ * ones (no heap reaches 2^48 bytes).  Its data is a run of entries that tile
+ * it exactly, each laid out like a DATA record (a DATA header, check 0, the
+ * old bytes zero-padded to 8); the record's check covers all of them, so a
+ * torn multi-range record fails as a whole and one fence makes it durable.
+ * Recovery reads it as its entries, in order; nrec counts entries. */
+#define PMA_REC_MULTI_OFF PMA_REC_OFF_MASK
+#define PMA_REC_IS_MULTI(h) \
+  (PMA_REC_KIND(h) == PMA_REC_DATA && PMA_REC_OFFSET(h) == PMA_REC_MULTI_OFF)
 
 /* Chunk map byte values (design.md section 6). */
 #define PMA_MAP_FREE 0x00
@@ -332,6 +341,7 @@ struct pma_range {
   uintptr_t start, end;
 };
 #define PMA_DIRTY_CAP 1024u
+#define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
  * instruction; the large tables are allocated on the thread's first use. */
@@ -487,6 +497,7 @@ void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) PMA_HIDDEN
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
+int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) PMA_HIDDEN;
 void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;
 void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;

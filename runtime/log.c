@@ -243,6 +243,74 @@ static void log_records(struct pma_thread *t, uint64_t off, size_t len) {
   t->wrote = 1;
 }
 
+/* multi_record -- one multi-range record (design.md section 2) holding the
+ * current bytes of the n ranges r[] (heap offsets), whose entries take
+ * payload bytes and fit the chunk; flushed, not fenced */
+static void multi_record(struct pma_thread *t, const struct pma_range *r, unsigned n,
+                         size_t payload) {
+  struct pma_rec *m = (struct pma_rec *)(t->chunk + t->pos);
+  char *q = (char *)(m + 1);
+  size_t checked = payload;
+  for (unsigned i = 0; i < n; i++) {
+    size_t len = r[i].end - r[i].start;
+    struct pma_rec *e = (struct pma_rec *)q;
+    e->hdr = PMA_REC_HDR(r[i].start, len, PMA_REC_DATA);
+    e->check = 0;
+    memcpy(e + 1, pma_ptr(r[i].start), len);
+    if (len & 7)
+      memset((char *)(e + 1) + len, 0, 8 - (len & 7));
+    q += sizeof *e + pad8(len);
+    if (i == 0 && PMA_MUTANT(multi_check_first))
+      checked = sizeof *e + pad8(len);
+    PMA_STAT(t, log_bytes, len);
+  }
+  m->hdr = PMA_REC_HDR(PMA_REC_MULTI_OFF, payload, PMA_REC_DATA);
+  m->check = pma_rec_check(t->seq, m->hdr, m + 1, checked);
+  pma_flush(t, m, sizeof *m + payload);
+  PMA_STAT(t, log_records, 1);
+  PMA_STAT(t, multi_records, 1);
+  t->nrec += n;
+  t->pos += (uint32_t)(sizeof *m + payload);
+  t->wrote = 1;
+}
+
+/* log_ranges -- records holding the current bytes of the n ranges r[] (heap
+ * offsets), flushed, the last one not fenced: as few multi-range records as
+ * the record length and the chunk allow (one, for the few short ranges the
+ * pass batches), a fence between two of them (see log_records); a range too
+ * long for a multi-range record gets records of its own. */
+static void log_ranges(struct pma_thread *t, const struct pma_range *r, unsigned n) {
+  unsigned i = 0;
+  while (i < n) {
+    if (i && !PMA_MUTANT(split_unfenced))
+      pma_fence(t);
+    size_t first = sizeof(struct pma_rec) + pad8(r[i].end - r[i].start);
+    if (first + sizeof(struct pma_rec) > PMA_REC_PIECE) {
+      log_records(t, r[i].start, r[i].end - r[i].start);
+      i++;
+      continue;
+    }
+    if (PMA_REC_LIMIT - t->pos < sizeof(struct pma_rec) + first)
+      log_jump(t);
+    size_t room = PMA_REC_LIMIT - t->pos - sizeof(struct pma_rec), payload = 0;
+    if (room > PMA_REC_PIECE)
+      room = PMA_REC_PIECE;
+    unsigned j = i;
+    while (j < n) {
+      size_t e = sizeof(struct pma_rec) + pad8(r[j].end - r[j].start);
+      if (payload + e > room)
+        break;
+      payload += e;
+      j++;
+    }
+    if (j == i + 1)
+      log_records(t, r[i].start, r[i].end - r[i].start);
+    else
+      multi_record(t, r + i, j - i, payload);
+    i = j;
+  }
+}
+
 /* pma_log_meta -- append one DEP or COMMIT record (flushed, not fenced) */
 void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const void *data,
                   size_t len) {
@@ -259,6 +327,29 @@ void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const voi
     t->nrec++;
 }
 
+/* logged_already -- does the filter show [off, off+len) saved in this FASE */
+static inline int logged_already(struct pma_thread *t, uint64_t off, size_t len) {
+  if (len > PMA_FILTER_MAXLEN)
+    return big_logged(t, off, len);
+  for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++) {
+    uint32_t need = word_mask(w, off, len);
+    struct pma_fent *e = filter_find(t, w);
+    if (!e || (e->mask & need) != need)
+      return 0;
+  }
+  return 1;
+}
+
+/* filter_enter -- [off, off+len) is saved (and noted): enter it in the filter */
+static inline void filter_enter(struct pma_thread *t, uint64_t off, size_t len) {
+  if (len > PMA_FILTER_MAXLEN) {
+    big_add(t, off, len);
+    return;
+  }
+  for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++)
+    filter_add(t, w, PMA_MUTANT(filter_whole_words) ? 0xffu : word_mask(w, off, len));
+}
+
 /* log_store -- before a write to [addr, addr+len) (inside the heap, inside a
  * FASE): save the old bytes unless the filter shows they are saved already.
  * With cached set the write goes through the cache: its range is noted for
@@ -271,7 +362,6 @@ static int log_store(struct pma_thread *t, uintptr_t addr, size_t len, int cache
   if (unlikely(!t->logging))
     pma_fase_open_log(t);
   uint64_t off = pma_off((void *)addr);
-  int small = len <= PMA_FILTER_MAXLEN;
   if (unlikely(pma_rt.heap->env.sync_per_store)) {
     /* PMA_SYNC_PER_STORE: the per-store baseline logs every store, unfiltered */
     if (pma_rt.durable && cached)
@@ -279,19 +369,7 @@ static int log_store(struct pma_thread *t, uintptr_t addr, size_t len, int cache
     log_records(t, off, len);
     return 1;
   }
-  if (small) {
-    uint64_t w0 = off >> 3, w1 = (off + len - 1) >> 3, w;
-    for (w = w0; w <= w1; w++) {
-      uint32_t need = word_mask(w, off, len);
-      struct pma_fent *e = filter_find(t, w);
-      if (!e || (e->mask & need) != need)
-        break;
-    }
-    if (w > w1) {
-      PMA_STAT(t, filtered_stores, 1);
-      return 0;
-    }
-  } else if (big_logged(t, off, len)) {
+  if (logged_already(t, off, len)) {
     PMA_STAT(t, filtered_stores, 1);
     return 0;
   }
@@ -303,11 +381,7 @@ static int log_store(struct pma_thread *t, uintptr_t addr, size_t len, int cache
   if (pma_rt.durable)
     pma_dirty_add(t, addr, len);
   log_records(t, off, len);
-  if (small)
-    for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++)
-      filter_add(t, w, PMA_MUTANT(filter_whole_words) ? 0xffu : word_mask(w, off, len));
-  else
-    big_add(t, off, len);
+  filter_enter(t, off, len);
   return 1;
 }
 
@@ -327,6 +401,44 @@ int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) {
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
   if (pma_log_store_nofence(t, addr, len) && !PMA_MUTANT(log_unfenced))
     pma_fence(t);
+}
+
+/* pma_log_multi -- before stores through the cache to the n ranges r[]
+ * (absolute addresses, clipped to the heap, inside a FASE; n at most
+ * PMA_MULTI_MAX): log the ranges the filter does not show saved, in one
+ * multi-range record when they fit, and note every range for the commit's
+ * flush.  Returns 1 if records were written (one fence is owed for all). */
+int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) {
+  if (unlikely(!t->logging))
+    pma_fase_open_log(t);
+  struct pma_range need[PMA_MULTI_MAX];
+  unsigned k = 0;
+  uint32_t before = t->ndirty;
+  for (unsigned i = 0; i < n; i++) {
+    uint64_t off = pma_off((void *)r[i].start);
+    size_t len = r[i].end - r[i].start;
+    if (logged_already(t, off, len)) {
+      PMA_STAT(t, filtered_stores, 1);
+      continue;
+    }
+    /* Note first: a full dirty list clears the filter, and we insert after. */
+    if (pma_rt.durable)
+      pma_dirty_add(t, r[i].start, len);
+    need[k].start = off;
+    need[k].end = off + len;
+    k++;
+  }
+  /* The list overflowed and was flushed: the notes of the ranges the filter
+   * passed over went with it, and their stores are still to come. */
+  if (unlikely(t->ndirty < before) && !PMA_MUTANT(multi_overflow_unnoted))
+    for (unsigned i = 0; i < n; i++)
+      pma_dirty_add(t, r[i].start, r[i].end - r[i].start);
+  if (!k)
+    return 0;
+  log_ranges(t, need, k);
+  for (unsigned i = 0; i < k; i++)
+    filter_enter(t, need[i].start, need[i].end - need[i].start);
+  return 1;
 }
 
 /* pma_log_fase_done -- the FASE is committed: the next one starts a new log */

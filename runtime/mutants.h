@@ -53,7 +53,10 @@
   X(37, commit_ignores_deps, "a FASE retires at commit even if a FASE it read from has not")  \
   X(38, recover_ignores_deps, "recovery keeps committed FASEs that read from rolled-back ones") \
   X(39, recover_no_mark, "recovery retires the logs without the recovering mark")           \
-  X(40, nt_copy_shares_fence, "a non-temporal mem* write shares one fence with its undo record")
+  X(40, nt_copy_shares_fence, "a non-temporal mem* write shares one fence with its undo record") \
+  X(41, multi_unfenced, "no fence between a multi-range record and the stores it protects") \
+  X(42, multi_check_first, "a multi-range record's checksum covers only its first range")    \
+  X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

@@ -13,6 +13,7 @@
  * repeats the same steps with the same result.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,37 @@ static int grow(void *v, size_t n, size_t *cap, size_t size) {
   return 0;
 }
 
+/* multi_valid -- does the multi-range record r (its length checked against
+ * the chunk) check out for FASE seq, and do its entries tile its data, each
+ * a DATA range inside the heap */
+static int multi_valid(struct pma_heap *h, const struct pma_rec *r, uint64_t seq) {
+  uint64_t len = PMA_REC_LEN(r->hdr), checked = len;
+  if (len % 8)
+    return 0;
+  const char *p = (const char *)(r + 1), *end = p + len;
+  for (int first = 1; p < end; first = 0) {
+    const struct pma_rec *e = (const struct pma_rec *)p;
+    if (end - p < (ptrdiff_t)sizeof *e)
+      return 0;
+    uint64_t eh = e->hdr, elen = PMA_REC_LEN(eh), eoff = PMA_REC_OFFSET(eh);
+    uint64_t esize = sizeof *e + ((elen + 7) & ~7ull);
+    if (PMA_REC_KIND(eh) != PMA_REC_DATA || elen == 0 || eoff + elen > h->size ||
+        e->check != 0 || esize > (uint64_t)(end - p))
+      return 0;
+    if (first && PMA_MUTANT(multi_check_first))
+      checked = esize;
+    p += esize;
+  }
+  if (PMA_MUTANT(no_checksum_check))
+    return 1;
+  return r->check == pma_rec_check(seq, r->hdr, r + 1, checked);
+}
+
+/* multi_next -- the entry after e in its multi-range record */
+static const struct pma_rec *multi_next(const struct pma_rec *e) {
+  return (const struct pma_rec *)((const char *)(e + 1) + ((PMA_REC_LEN(e->hdr) + 7) & ~7ull));
+}
+
 /* rec_valid -- does the record at r (pos bytes into its chunk) belong to FASE
  * seq and describe a restorable range.  Anything else is the log's tail. */
 static int rec_valid(struct pma_heap *h, const struct pma_rec *r, uint32_t pos, uint64_t seq) {
@@ -49,6 +81,8 @@ static int rec_valid(struct pma_heap *h, const struct pma_rec *r, uint32_t pos, 
     return 0;
   if (pos + sizeof *r + ((len + 7) & ~7ull) > PMA_REC_LIMIT)
     return 0;
+  if (off == PMA_REC_MULTI_OFF)
+    return multi_valid(h, r, seq);
   /* Any range inside the heap: the writer logs whatever a hooked store hits
    * (even a stray store into the metadata), and reader and writer must agree
    * or a valid record would end the scan early. */
@@ -69,6 +103,13 @@ static uint32_t rec_size(const struct pma_rec *r) {
 static int executed(struct pma_heap *h, const struct pma_rec *r) {
   if (PMA_REC_KIND(r->hdr) != PMA_REC_DATA)
     return 0;
+  if (PMA_REC_IS_MULTI(r->hdr)) {
+    const struct pma_rec *e = r + 1, *end = (const struct pma_rec *)((const char *)e + PMA_REC_LEN(r->hdr));
+    for (; e < end; e = multi_next(e))
+      if (executed(h, e))
+        return 1;
+    return 0;
+  }
   return memcmp(h->base + PMA_REC_OFFSET(r->hdr), r + 1, PMA_REC_LEN(r->hdr)) != 0;
 }
 
@@ -242,6 +283,16 @@ static int read_chain(struct pma_heap *h, unsigned s, struct chain *ch) {
         f->committed = 1;
       f = NULL;
       seq++;
+    } else if (f && PMA_REC_IS_MULTI(r->hdr)) {
+      /* its entries, in order, as if they were records of their own */
+      const struct pma_rec *e = r + 1,
+                           *end = (const struct pma_rec *)((const char *)e + PMA_REC_LEN(r->hdr));
+      for (; e < end; e = multi_next(e)) {
+        if (grow(&ch->it, ch->nit, &ch->capit, sizeof *ch->it))
+          return -ENOMEM;
+        ch->it[ch->nit++] = e;
+        f->n++;
+      }
     } else if (f) {
       if (grow(&ch->it, ch->nit, &ch->capit, sizeof *ch->it))
         return -ENOMEM;

@@ -3,7 +3,7 @@
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-locks -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOLOCKS
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-instrument -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOINSTR
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-volatile-malloc -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOVOLMALLOC
-// RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-global-elision -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOGLOBAL
+// RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-global-elision -fplugin-arg-pmatomic-no-multi-batching -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOGLOBAL
 // RUN: %cc-pma -O0 -fplugin-arg-pmatomic-no-escape-elision -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOESCAPE
 // An explicit -mllvm -pmatomic-* overrides the plugin argument.
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-locks -mllvm -pmatomic-no-locks=false -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=DEFAULT
@@ -45,7 +45,7 @@ long *fresh(void) {
 }
 
 // NOESCAPE-LABEL: define {{.*}}@local(
-// NOESCAPE:         call void @__pma_store4(
+// NOESCAPE:         call void @{{__pma_store4|__pma_store_v}}(
 int local(int x) {
   int y = x;
   return y;

@@ -15,7 +15,8 @@
 // CHECK-NEXT: truncated: {{.*}}/bad is truncated: 100 bytes (a pmatomic heap header alone needs 4096); unchanged
 // CHECK-NEXT: short: {{.*}}/bad: file is 524288 bytes but its header says the heap is 1048576 bytes (truncated); unchanged
 // CHECK-NEXT: long: {{.*}}/bad: file is 1052672 bytes but its header says the heap is 1048576 bytes; unchanged
-// CHECK-NEXT: version: {{.*}}/bad: heap format version 3 (library expects 2); unchanged
+// CHECK-NEXT: version: {{.*}}/bad: heap format version 2 (library expects 3); unchanged
+// CHECK-NEXT: newer version: {{.*}}/bad: heap format version 4 (library expects 3); unchanged
 // CHECK-NEXT: checksum: {{.*}}/bad: header checksum mismatch (stored 0x{{[0-9a-f]+}}, computed 0x{{[0-9a-f]+}}); unchanged
 // CHECK-NEXT: base: {{.*}}/bad: base address unavailable: the heap must be mapped at 0x300000000000-0x300000100000, but that range is occupied by: 300000000000-300000001000 {{.*}}; unchanged
 // CHECK-NEXT: second open: pma_open({{.*}}/good): a heap is already open in this process ({{.*}}/good); pmatomic supports one open heap per process
@@ -114,9 +115,11 @@ int main(int argc, char **argv) {
   refuse("short", bad, 0, NULL);
   make_bad(0, "", 0, (1 << 20) + 4096);
   refuse("long", bad, 0, NULL);
-  uint32_t v3 = 3;
-  make_bad(8, &v3, 4, -1);
+  uint32_t older = PMA_FORMAT_VERSION - 1, newer = PMA_FORMAT_VERSION + 1;
+  make_bad(8, &older, 4, -1);
   refuse("version", bad, 0, NULL);
+  make_bad(8, &newer, 4, -1);
+  refuse("newer version", bad, 0, NULL);
   make_bad(100, "x", 1, -1);
   refuse("checksum", bad, 0, NULL);
 

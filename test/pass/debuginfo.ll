@@ -1,7 +1,7 @@
 ; Inserted calls carry the debug location of the write they protect (a call
 ; without !dbg in a function with debug info is what breaks -g builds), and
 ; the result verifies.
-; RUN: %opt-pma -passes=pmatomic,verify -S %s | FileCheck %s
+; RUN: %opt-pma -passes=pmatomic,verify -pmatomic-no-multi-batching -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

@@ -4,8 +4,8 @@
 ; between: rollback keeps the oldest saved value.  At most 8 hook calls may
 ; run in between (the runtime re-notes its last 32 hook ranges after an
 ; early flush of the dirty list), none of them in a loop.
-; RUN: %opt-pma -passes=pmatomic -pmatomic-no-batching -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
-; RUN: %opt-pma -passes=pmatomic -pmatomic-no-batching -pmatomic-no-dominated-elision -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-batching -pmatomic-no-multi-batching -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-batching -pmatomic-no-multi-batching -pmatomic-no-dominated-elision -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 ; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"

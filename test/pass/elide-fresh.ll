@@ -4,7 +4,7 @@
 ; the allocation to the write, needs no undo record: a rollback frees the
 ; block.  The runtime notes the whole block for flushing at commit.
 ; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
-; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-no-batching -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-no-batching -pmatomic-no-multi-batching -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 ; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 ; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -pmatomic-no-fresh-elision=false -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
 

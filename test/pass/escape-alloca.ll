@@ -1,8 +1,8 @@
 ; Stores to a stack slot that never escapes the function are not
 ; instrumented; once the slot's address escapes, they are (the runtime's
 ; range check decides).  -pmatomic-no-escape-elision instruments them all.
-; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
-; RUN: %opt-pma -passes=pmatomic -pmatomic-no-escape-elision -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-multi-batching -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-multi-batching -pmatomic-no-escape-elision -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

@@ -1,7 +1,7 @@
 ; Scalar stores get the hook for their DataLayout store size, called right
 ; before the store with the same pointer; sizes without a sized hook go to
 ; __pma_store_n.
-; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s
+; RUN: %opt-pma -passes=pmatomic -pmatomic-no-multi-batching -S %s | FileCheck %s
 
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"

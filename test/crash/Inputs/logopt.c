@@ -12,12 +12,17 @@
  *    link) right after pma_malloc, with no hook;
  *  - covered: `last` is stored at the top and stored again on the delete
  *    path, after the list walk: the second store has no hook;
- *  - batched: count, sum and version, neighbours in the root, get one hook.
+ *  - batched: count, sum and version, neighbours in the root, get one hook;
+ *  - multi-range: every operation then moves an amount between two accounts
+ *    (separate blocks) and pushes a generation onto one account's ring with a
+ *    memmove of a length read at run time: the balances, the ring and the
+ *    generation get one __pma_store_v hook, one multi-range record.
  * A bulk operation also stores to 1100 separate lines between the pma_malloc
  * and the node's initialisation: the dirty list overflows in between.
  * Invariants: sorted, every node a live block with intact seal and history,
  * count and sum match the nodes, `last` equals its copy (kept in another
- * block with its own hook), every bulk line holds the bulk generation.
+ * block with its own hook), every bulk line holds the bulk generation, the
+ * balances sum to TOTAL and each ring holds gen, gen-1, ... (RING entries).
  */
 #include <pmatomic.h>
 #include <pthread.h>
@@ -32,6 +37,8 @@
 #define NBIG 1100
 #define BIG_STRIDE 16 /* longs: one 128-byte line pair per bulk store */
 #define KEYS 48
+#define RING 24 /* the memmove moves 23 longs: short enough for the multi-range record */
+#define TOTAL 1000000L
 
 struct node {
   long key, val;
@@ -43,6 +50,12 @@ struct aux {
   long last_copy;
   long bulk_gen;
 };
+struct acct {
+  long bal;
+  long pad[7]; /* the ring starts on another line */
+  long gen;
+  long ring[RING];
+};
 struct root {
   uint64_t magic;
   pthread_mutex_t lock;
@@ -51,6 +64,8 @@ struct root {
   struct node *head;
   struct aux *aux;
   long *big;
+  struct acct *acct[2];
+  long ring_len;
 };
 
 static struct root *r;
@@ -97,6 +112,14 @@ static void op(long key, long val, long bulk) {
     }
   }
   r->aux->last_copy = r->last;
+  /* Addresses known up front, stores to two blocks: one multi-range hook. */
+  struct acct *a = r->acct[key & 1], *b = r->acct[(key & 1) ^ 1];
+  long n = r->ring_len, amt = val % 17 + 1;
+  a->bal -= amt;
+  b->bal += amt;
+  memmove(&a->ring[1], &a->ring[0], (size_t)(n - 1) * sizeof(long));
+  a->ring[0] = a->gen + 1;
+  a->gen++;
   pthread_mutex_unlock(&r->lock);
 }
 
@@ -130,6 +153,19 @@ static int check(void) {
     printf("last %ld, its copy %ld\n", r->last, r->aux->last_copy);
     bad++;
   }
+  if (r->acct[0]->bal + r->acct[1]->bal != TOTAL) {
+    printf("balances %ld + %ld, expected a total of %ld\n", r->acct[0]->bal, r->acct[1]->bal,
+           TOTAL);
+    bad++;
+  }
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; i < RING; i++)
+      if (r->acct[k]->ring[i] != r->acct[k]->gen - i) {
+        printf("account %d: ring[%d] is %ld, generation %ld\n", k, i, r->acct[k]->ring[i],
+               r->acct[k]->gen);
+        bad++;
+        break;
+      }
   for (int i = 0; i < NBIG; i++)
     if (r->big[i * BIG_STRIDE] != r->aux->bulk_gen) {
       printf("bulk line %d holds %ld, generation %ld\n", i, r->big[i * BIG_STRIDE],
@@ -171,10 +207,17 @@ int main(int argc, char **argv) {
     pthread_mutex_init(&r->lock, NULL);
     r->aux = pma_calloc(1, sizeof *r->aux);
     r->big = pma_calloc(NBIG * BIG_STRIDE, sizeof(long));
-    if (!r->aux || !r->big) {
+    r->acct[0] = pma_calloc(1, sizeof(struct acct));
+    r->acct[1] = pma_calloc(1, sizeof(struct acct));
+    if (!r->aux || !r->big || !r->acct[0] || !r->acct[1]) {
       printf("logopt: %s\n", pma_errormsg());
       return 2;
     }
+    r->acct[0]->bal = TOTAL;
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < RING; i++)
+        r->acct[k]->ring[i] = -i;
+    r->ring_len = RING;
     r->magic = MAGIC;
     pma_end();
   }
