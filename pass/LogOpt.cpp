@@ -1,7 +1,7 @@
 //===- LogOpt.cpp -- fewer hooks: fresh blocks, covered stores, batches ---===//
 //
 // Every hook that hits the heap inside a FASE writes an undo record and pays
-// a fence.  Three static optimisations remove hooks the protocol does not need
+// a fence.  Four static optimisations remove hooks the protocol does not need
 // (docs/performance.md, "Static logging optimisations"):
 //
 //   fresh      a write into a block returned by pma_malloc / pma_calloc (or
@@ -21,6 +21,11 @@
 //              before the first store.  Gap-free on purpose: a byte between two
 //              fields may be another lock's data, and an undo record covering
 //              it could erase that lock's committed write (design.md section 2).
+//   multi      the hooks still left in such a run of a block, for writes to
+//              different places (stores, mem intrinsics, gap-free batches)
+//              whose addresses are known before the first of them: one
+//              __pma_store_v call with their exact ranges, which the runtime
+//              logs as one multi-range record under one fence.
 //
 // A "possible FASE boundary" is any call except intrinsics without side
 // effects (and memory intrinsics, which are logged writes of their own), the

@@ -13,7 +13,11 @@
  * the ranges of the thread's last PMA_RECENT_HOOKS calls and its latest fresh
  * block, and note them again after such an early flush.  The pass allows at
  * most 8 hook calls between a covering hook and a store relying on it (twice,
- * for a batch: 17 < 32).
+ * for a batch; a multi-range batch hook notes up to 8 ranges: 7 + 3 * 8 < 32).
+ *
+ * __pma_store_v is the batch hook for the writes of a block to different
+ * places (pass/LogOpt.cpp, multi-range batching): their ranges go into one
+ * multi-range undo record with one fence (log.c, pma_log_multi).
  *
  * __pma_memcpy/memmove/memset replace large or variable-length mem* calls
  * (design.md section 3, "Non-temporal copies"): inside a FASE in pmem and
