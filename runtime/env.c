@@ -140,6 +140,24 @@ int pma_env_load(struct pma_env *env) {
    * to show that they catch exactly that. */
   env->no_deps = parse_bool(getenv("PMA_TEST_NO_DEPS"));
 
+  /* PMA_TEST_DIRTY_CAP=<n>: TESTS ONLY -- the per-thread dirty list holds n
+   * ranges (64..1024, default 1024) before it is flushed early, so crash
+   * tests reach the early-flush paths in a few stores.  Not fewer than 64:
+   * after an early flush the hooks note again up to 33 recent ranges
+   * (hooks.c) plus a batch's 8, and that must not overflow the list again. */
+  env->dirty_cap = PMA_DIRTY_CAP;
+  if ((s = getenv("PMA_TEST_DIRTY_CAP")) && *s) {
+    uint64_t v;
+    if (parse_u64("PMA_TEST_DIRTY_CAP", s, &v))
+      return -EINVAL;
+    if (v < 64 || v > PMA_DIRTY_CAP) {
+      pma_err("PMA_TEST_DIRTY_CAP: expected 64..%u ranges, found %llu", PMA_DIRTY_CAP,
+              (unsigned long long)v);
+      return -EINVAL;
+    }
+    env->dirty_cap = (uint32_t)v;
+  }
+
 #ifdef PMA_MUTANT_BUILD
   /* PMA_MUTANT=<n>|<name>: mutant runtime only (libpmatomic_rt_mutant, built
    * with -DPMA_MUTANTS=ON): run with seeded protocol bug n (runtime/mutants.h).

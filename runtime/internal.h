@@ -256,6 +256,7 @@ struct pma_env {
   uint64_t sim_seed;              /* PMA_SIM_SEED */
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
+  uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -318,6 +319,7 @@ struct pma_rt {
   int sim;                 /* the crash simulator is counting events (sim.c) */
   uint32_t epoch;          /* bumped at every open and close */
   size_t nt_threshold;
+  uint32_t dirty_cap;      /* PMA_DIRTY_CAP, or PMA_TEST_DIRTY_CAP (tests) */
   struct pma_heap *heap;
   struct pma_flush_ops ops;
 };

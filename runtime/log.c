@@ -122,7 +122,7 @@ void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) {
       return;
     }
   }
-  if (unlikely(t->ndirty == PMA_DIRTY_CAP))
+  if (unlikely(t->ndirty >= pma_rt.dirty_cap))
     pma_dirty_flush(t);
   t->dirty[t->ndirty].start = s;
   t->dirty[t->ndirty].end = e;

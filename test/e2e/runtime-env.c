@@ -8,9 +8,11 @@
 // CHECK-NEXT: PMA_MODE=bogus: PMA_MODE: expected process, pmem or sim, found "bogus"
 // CHECK-NEXT: PMA_NT_THRESHOLD=12k: PMA_NT_THRESHOLD: expected an unsigned number, found "12k"
 // CHECK-NEXT: PMA_BASE=0x1234: PMA_BASE: expected a nonzero 64 KiB-aligned address, found 0x1234
+// CHECK-NEXT: PMA_TEST_DIRTY_CAP=16: PMA_TEST_DIRTY_CAP: expected 64..1024 ranges, found 16
+// CHECK-NEXT: PMA_TEST_DIRTY_CAP=many: PMA_TEST_DIRTY_CAP: expected an unsigned number, found "many"
 // CHECK-NEXT: pmatomic: opened {{.*}} (process mode, 1048576 bytes at 0x400000000000, closed cleanly): rolled back 0 FASEs (0 records, 0 bytes) from 0 thread logs
 // CHECK-NEXT: verbose open done
-// CHECK-NEXT: pmatomic stats: fases 1, log_records 1, log_bytes 8, filtered_stores 0, flushes 0, fences 0, nt_bytes 0
+// CHECK-NEXT: pmatomic stats: fases 1, log_records 1, log_bytes 8, filtered_stores 0, flushes 0, fences 0, nt_bytes 0, dep_records 0, fases_waited 0, multi_records 0
 // CHECK-NEXT: PMA_NT_THRESHOLD=0: 0 bytes non-temporal
 // CHECK-NEXT: PMA_NT_THRESHOLD=64: 64 bytes non-temporal
 #include "runtime-test.h"
@@ -62,6 +64,8 @@ int main(int argc, char **argv) {
   refuse_env(path, "PMA_MODE", "bogus");
   refuse_env(path, "PMA_NT_THRESHOLD", "12k");
   refuse_env(path, "PMA_BASE", "0x1234");
+  refuse_env(path, "PMA_TEST_DIRTY_CAP", "16");
+  refuse_env(path, "PMA_TEST_DIRTY_CAP", "many");
 
   fflush(stdout);
   setenv("PMA_VERBOSE", "1", 1);

@@ -45,6 +45,7 @@ PROGRAMS = [
     ("split", "sim-split.c", ["2"], ["--policies", "random,prefix", "--images", "2",
                                      "--recovery-depth", "0"]),
     ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
+    ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
 ]
 
 

@@ -12,7 +12,10 @@
  *  - fresh: a block is pma_malloc'ed, 1100 hooked stores to distinct lines
  *    follow, then the block is initialised with no hook;
  *  - covered: a hooked store to a word, the list overflows within the next 8
- *    hook calls, then the word is stored again with no hook.
+ *    hook calls, then the word is stored again with no hook;
+ *  - batch: a hooked store to a word, 1023 more hooks fill the list, then a
+ *    batch hook (__pma_store_v) for the word (already logged: filtered) and
+ *    a new range overflows it: both are stored with no hook of their own.
  * Without the runtime noting those ranges again, their last stores never
  * reach the media (policy none keeps only what was flushed and fenced).
  */
@@ -31,6 +34,9 @@ struct root {
   long *arr;
   struct node *node;
   long word;
+  long *arr2;
+  long pad[12];
+  long word2; /* a line of its own */
 };
 
 int main(int argc, char **argv) {
@@ -52,8 +58,13 @@ int main(int argc, char **argv) {
       printf("covered word is %ld, not 6\n", r->word);
       bad = 1;
     }
+    if (r->word2 != 8 || !r->node || r->node->c != 0x5555) {
+      printf("batch: word is %ld, not 8; node c %#lx, not 0x5555\n", r->word2,
+             r->node ? (unsigned long)r->node->c : 0ul);
+      bad = 1;
+    }
     for (int i = 0; i < NLINES && r->arr; i++)
-      if (r->arr[i * STRIDE] != 2) {
+      if (r->arr[i * STRIDE] != 2 || r->arr2[i * STRIDE] != 3) {
         printf("arr[%d] is %ld\n", i, r->arr[i * STRIDE]);
         bad = 1;
         break;
@@ -68,6 +79,9 @@ int main(int argc, char **argv) {
   long *arr = pma_calloc(NLINES * STRIDE, sizeof(long));
   __pma_store8(&r->arr);
   r->arr = arr;
+  long *arr2 = pma_calloc(NLINES * STRIDE, sizeof(long));
+  __pma_store8(&r->arr2);
+  r->arr2 = arr2;
   pma_end();
 
   /* fresh */
@@ -101,6 +115,26 @@ int main(int argc, char **argv) {
   for (int i = 1027; i < NLINES; i++) {
     __pma_store8(&arr[i * STRIDE]);
     arr[i * STRIDE] = 2;
+  }
+  pma_end();
+
+  /* batch: the covering store, 1023 ranges (the list is full), then a batch
+   * hook whose new range overflows the list after the covered one was
+   * filtered */
+  pma_begin();
+  __pma_store8(&r->word2);
+  r->word2 = 7;
+  for (int i = 0; i < 1023; i++) {
+    __pma_store8(&arr2[i * STRIDE]);
+    arr2[i * STRIDE] = 3;
+  }
+  struct __pma_span v[2] = {{&r->word2, sizeof r->word2}, {&n->c, sizeof n->c}};
+  __pma_store_v(v, 2);
+  r->word2 = 8;
+  n->c = 0x5555;
+  for (int i = 1023; i < NLINES; i++) {
+    __pma_store8(&arr2[i * STRIDE]);
+    arr2[i * STRIDE] = 3;
   }
   pma_end();
   struct pma_stats s;
