@@ -3,13 +3,18 @@
  *
  * Durable state: the chunk map (one byte per 64 KiB chunk) and the block map
  * at the start of each small run (one byte per block).  Everything else - the
- * free-chunk bitmap, per-run free counts, the lists of runs with free blocks -
- * is volatile and rebuilt at open.  Block and map bytes change inside the
- * caller's FASE as logged stores; outside a FASE each call runs as its own.
+ * free-chunk bitmap, each run's bitmap of blocks it can hand out, the lists
+ * of runs with such blocks, the per-thread block caches - is volatile and
+ * rebuilt at open.  Block and map bytes change inside the caller's FASE as
+ * logged stores; outside a FASE each call runs as its own.  Small blocks come
+ * from the calling thread's cache, which takes no lock; a->lock is taken to
+ * refill it from the runs a batch at a time, or to give half of a full cache
+ * back.
  *
  * Locks: a->lock (small runs) may be held while taking a->chunk_lock (chunk
  * bitmap), never the reverse; log chunks are allocated under chunk_lock only,
- * so logging while holding a->lock is safe.
+ * so logging while holding a->lock would be safe (the cache path logs with
+ * no lock held).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,45 +114,173 @@ static int32_t run_claim(struct pma_thread *t, struct pma_heap *h, unsigned cls)
   if (!PMA_MUTANT(run_claim_unflushed))
     pma_persist_now(t, &h->map[c], 1);
   struct vchunk *v = &h->alloc->vc[c];
-  v->nfree = pma_run_blocks[cls];
+  if (!v->avail) /* only runs have one */
+    v->avail = pma_run_avail_new(cls);
+  uint32_t n = pma_run_blocks[cls], w = run_words(cls);
+  memset(v->avail, 0xff, (size_t)(w - 1) * sizeof *v->avail);
+  v->avail[w - 1] = n % 64 ? (1ull << (n % 64)) - 1 : ~0ull;
+  v->nfree = n;
   v->hint = 0;
   list_push(h->alloc, cls, (int32_t)c);
   return (int32_t)c;
+}
+
+/* ------------------------------------------------- per-thread caches */
+
+/* Each thread keeps, per size class, a stack of blocks it may hand out
+ * without a->lock: the state byte of each is 0 (free: a crash while it is
+ * cached loses nothing) and its avail bit is clear, so no other thread can
+ * take it.  Filled a batch at a time from the runs, and by the frees of the
+ * FASEs the thread retires; past pma_cache_cap blocks, half go back to
+ * their runs.  A thread gives its blocks back when it exits; a cache bound
+ * to an earlier open (epoch) is dropped: that open's allocator is gone, and
+ * the blocks were free on the media when the heap was closed. */
+struct tcache {
+  uint32_t epoch;
+  uint32_t n[PMA_NCLASSES];
+  uint8_t *blk[PMA_NCLASSES][PMA_CACHE_MAX]; /* state bytes; the top goes out next */
+};
+static __thread struct tcache *tcache __attribute__((tls_model("initial-exec")));
+
+/* tcache_bind -- the calling thread's cache, empty and bound to this open */
+static PMA_NOINLINE struct tcache *tcache_bind(void) {
+  struct tcache *c = tcache;
+  if (!c) {
+    c = malloc(sizeof *c);
+    if (!c)
+      pma_fatal("out of memory for the per-thread block cache (%zu bytes)", sizeof *c);
+    tcache = c;
+  }
+  memset(c->n, 0, sizeof c->n);
+  c->epoch = pma_rt.epoch;
+  return c;
+}
+
+/* tcache_get -- the calling thread's cache for the open heap */
+static inline struct tcache *tcache_get(void) {
+  struct tcache *c = tcache;
+  if (likely(c && c->epoch == pma_rt.epoch))
+    return c;
+  return tcache_bind();
+}
+
+/* run_give -- state byte z (0, in no cache) becomes allocatable from its run
+ * again (a->lock held) */
+static void run_give(struct pma_heap *h, unsigned cls, uint8_t *z) {
+  struct pma_alloc *a = h->alloc;
+  uint64_t r = (uint64_t)((char *)z - h->data) / PMA_CHUNK;
+  uint32_t idx = (uint32_t)(z - (uint8_t *)pma_chunk_at(h, r));
+  struct vchunk *v = &a->vc[r];
+  v->avail[idx / 64] |= 1ull << (idx % 64);
+  v->nfree++;
+  if (!v->listed)
+    list_push(a, cls, (int32_t)r);
+}
+
+/* tcache_spill -- give the n oldest blocks of class cls back to their runs */
+static void tcache_spill(struct pma_heap *h, struct tcache *c, unsigned cls, uint32_t n) {
+  pthread_mutex_lock(&h->alloc->lock);
+  for (uint32_t i = 0; i < n; i++)
+    run_give(h, cls, c->blk[cls][i]);
+  pthread_mutex_unlock(&h->alloc->lock);
+  c->n[cls] -= n;
+  memmove(c->blk[cls], c->blk[cls] + n, c->n[cls] * sizeof c->blk[cls][0]);
+}
+
+/* tcache_put -- a free block (state byte z, 0) of class cls joins the cache */
+static void tcache_put(struct pma_heap *h, unsigned cls, uint8_t *z) {
+  struct tcache *c = tcache_get();
+  if (unlikely(c->n[cls] == pma_cache_cap[cls]))
+    tcache_spill(h, c, cls, c->n[cls] / 2);
+  c->blk[cls][c->n[cls]++] = z;
+}
+
+/* run_take -- up to want blocks of run r (a->lock held) onto the cache */
+static uint32_t run_take(struct pma_heap *h, struct tcache *c, unsigned cls, int32_t r,
+                         uint32_t want) {
+  struct pma_alloc *a = h->alloc;
+  struct vchunk *v = &a->vc[r];
+  uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)r);
+  uint32_t nw = run_words(cls), got = 0, w = v->hint < nw ? v->hint : 0;
+  uint8_t **top = &c->blk[cls][c->n[cls]];
+  for (uint32_t k = 0; k < nw && got < want; k++, w = w + 1 < nw ? w + 1 : 0) {
+    uint64_t bits = v->avail[w];
+    while (bits && got < want) {
+      top[got++] = bm + w * 64 + (unsigned)__builtin_ctzll(bits);
+      bits &= bits - 1;
+    }
+    v->avail[w] = bits;
+    v->hint = w;
+  }
+  if (unlikely(got == 0 || got > v->nfree))
+    pma_fatal("allocator invariant broken: run at chunk %d (class %u bytes) counts %u free "
+              "blocks but its bitmap has %u",
+              r, pma_class_size[cls], v->nfree, got);
+  /* lowest address on top: handed out in address order */
+  for (uint32_t i = 0; i < got / 2; i++) {
+    uint8_t *x = top[i];
+    top[i] = top[got - 1 - i];
+    top[got - 1 - i] = x;
+  }
+  c->n[cls] += got;
+  v->nfree -= got;
+  if (v->nfree == 0)
+    list_drop(a, cls, r);
+  return got;
+}
+
+/* tcache_refill -- half a cache of class cls from the runs with free blocks
+ * (or a new run); 0 when the heap has no room */
+static PMA_NOINLINE uint32_t tcache_refill(struct pma_thread *t, struct pma_heap *h,
+                                           struct tcache *c, unsigned cls) {
+  struct pma_alloc *a = h->alloc;
+  uint32_t want = pma_cache_cap[cls] / 2, got = 0;
+  pthread_mutex_lock(&a->lock);
+  while (got < want) {
+    int32_t r = a->partial[cls];
+    if (r < 0 && (got || (r = run_claim(t, h, cls)) < 0))
+      break;
+    got += run_take(h, c, cls, r, want - got);
+  }
+  pthread_mutex_unlock(&a->lock);
+  return got;
+}
+
+/* pma_alloc_thread_exit -- the exiting thread's cached blocks go back to
+ * their runs (if they belong to the open heap); the cache is freed */
+void pma_alloc_thread_exit(void) {
+  struct tcache *c = tcache;
+  if (!c)
+    return;
+  struct pma_heap *h = pma_rt.heap;
+  if (h && c->epoch == pma_rt.epoch)
+    for (unsigned cls = 0; cls < PMA_NCLASSES; cls++)
+      if (c->n[cls])
+        tcache_spill(h, c, cls, c->n[cls]);
+  tcache = NULL;
+  free(c);
 }
 
 /* ------------------------------------------------------ alloc and free */
 
 /* small_alloc -- a block of class cls, its map byte set as a logged store */
 static void *small_alloc(struct pma_thread *t, struct pma_heap *h, unsigned cls) {
-  struct pma_alloc *a = h->alloc;
-  pthread_mutex_lock(&a->lock);
-  int32_t r = a->partial[cls];
-  if (r < 0 && (r = run_claim(t, h, cls)) < 0) {
-    pthread_mutex_unlock(&a->lock);
+  struct tcache *c = tcache_get();
+  if (unlikely(!c->n[cls]) && !tcache_refill(t, h, c, cls)) {
     pma_err("out of heap space: no free %u-byte chunk for a run of %u-byte blocks "
             "(heap is %zu bytes)",
             PMA_CHUNK, pma_class_size[cls], h->size);
     return NULL;
   }
-  struct vchunk *v = &a->vc[r];
-  uint32_t n = pma_run_blocks[cls];
-  uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)r);
-  uint8_t *z = memchr(bm + v->hint, PMA_BLK_FREE, n - v->hint);
-  if (!z)
-    z = memchr(bm, PMA_BLK_FREE, v->hint);
-  if (unlikely(!z))
-    pma_fatal("allocator invariant broken: run at chunk %d (class %u bytes) counts %u free "
-              "blocks but its block map has none",
-              r, pma_class_size[cls], v->nfree);
-  uint32_t idx = (uint32_t)(z - bm);
+  uint8_t *z = c->blk[cls][--c->n[cls]];
+  if (unlikely(*z != PMA_BLK_FREE))
+    pma_fatal("allocator invariant broken: a cached %u-byte block has state %u (expected 0)",
+              pma_class_size[cls], *z);
   if (!PMA_MUTANT(alloc_unlogged))
     pma_log_store(t, (uintptr_t)z, 1);
   __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
-  v->hint = idx + 1 < n ? idx + 1 : 0;
-  if (--v->nfree == 0)
-    list_drop(a, cls, r);
-  pthread_mutex_unlock(&a->lock);
-  return (char *)bm + pma_run_first[cls] + (size_t)idx * pma_class_size[cls];
+  char *bm = pma_chunk_at(h, (uint64_t)((char *)z - h->data) / PMA_CHUNK);
+  return bm + pma_run_first[cls] + (size_t)(z - (uint8_t *)bm) * pma_class_size[cls];
 }
 
 /* large_alloc -- n whole chunks, map bytes 0x41 0x42... as logged stores */
@@ -201,9 +334,12 @@ static int locate(struct pma_heap *h, const void *ptr, struct block *b) {
     b->large = 0;
     b->cls = m - 1u;
     uint32_t first = pma_run_first[b->cls], sz = pma_class_size[b->cls];
-    if (in < first || (in - first) % sz || (in - first) / sz >= pma_run_blocks[b->cls])
+    if (in < first)
       return -1;
-    b->state = (uint8_t *)pma_chunk_at(h, b->chunk) + (in - first) / sz;
+    uint32_t idx = class_div((uint32_t)(in - first), b->cls);
+    if (idx * sz != in - first || idx >= pma_run_blocks[b->cls])
+      return -1;
+    b->state = (uint8_t *)pma_chunk_at(h, b->chunk) + idx;
     b->usable = sz;
     return *b->state == PMA_BLK_FREE ? -1 : 0;
   }
@@ -216,8 +352,38 @@ static int locate(struct pma_heap *h, const void *ptr, struct block *b) {
   return -1;
 }
 
-/* defer_free -- the block is freed when t's FASE commits */
-static void defer_free(struct pma_thread *t, void *ptr) {
+/* The deferred-free lists (t->dfrees, a waiting FASE's frees) hold the
+ * address of each block's state byte -- block map byte, or chunk map byte of
+ * a large extent -- so the commit and the retire need not locate the block
+ * again. */
+
+/* state_block -- the block whose state byte is at z */
+static void state_block(struct pma_heap *h, uint8_t *z, struct block *b) {
+  b->state = z;
+  if (z < (uint8_t *)h->data) { /* chunk map: a large extent */
+    b->large = 1;
+    b->chunk = (uint64_t)(z - h->map);
+    b->usable = (size_t)h->alloc->vc[b->chunk].len * PMA_CHUNK;
+    return;
+  }
+  b->large = 0;
+  b->chunk = (uint64_t)((char *)z - h->data) / PMA_CHUNK;
+  b->cls = h->map[b->chunk] - 1u;
+  b->usable = pma_class_size[b->cls];
+}
+
+/* block_addr -- start of the block whose state byte is z (for messages) */
+static void *block_addr(struct pma_heap *h, uint8_t *z) {
+  struct block b;
+  state_block(h, z, &b);
+  char *c = pma_chunk_at(h, b.chunk);
+  if (b.large)
+    return c;
+  return c + pma_run_first[b.cls] + (size_t)(z - (uint8_t *)c) * pma_class_size[b.cls];
+}
+
+/* defer_free -- the block (state byte z) is freed when t's FASE commits */
+static void defer_free(struct pma_thread *t, uint8_t *z) {
   if (t->ndfrees == t->cap_dfrees) {
     uint32_t cap = t->cap_dfrees ? 2 * t->cap_dfrees : 16;
     uintptr_t *n = realloc(t->dfrees, cap * sizeof *n);
@@ -226,42 +392,43 @@ static void defer_free(struct pma_thread *t, void *ptr) {
     t->dfrees = n;
     t->cap_dfrees = cap;
   }
-  t->dfrees[t->ndfrees++] = (uintptr_t)ptr;
+  t->dfrees[t->ndfrees++] = (uintptr_t)z;
 }
 
 /* pma_alloc_commit_frees -- commit step 1: each deferred free's state byte
  * goes 1 -> 2 (0x41 -> 0x43) as a logged store of the FASE */
 void pma_alloc_commit_frees(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
-  struct block b;
   int wrote = 0;
   for (uint32_t i = 0; i < t->ndfrees; i++) {
-    if (locate(h, (void *)t->dfrees[i], &b))
-      pma_fatal("deferred free of %p: not an allocated block any more", (void *)t->dfrees[i]);
+    uint8_t *z = (uint8_t *)t->dfrees[i];
+    if (*z == PMA_BLK_FREE) /* PMA_MAP_FREE for a large extent */
+      pma_fatal("deferred free of %p: not an allocated block any more", block_addr(h, z));
     if (!PMA_MUTANT(free_unlogged))
-      wrote |= pma_log_store_nofence(t, (uintptr_t)b.state, 1);
+      wrote |= pma_log_store_nofence(t, (uintptr_t)z, 1);
   }
   if (wrote)
     pma_fence(t);
   for (uint32_t i = 0; i < t->ndfrees; i++) {
-    locate(h, (void *)t->dfrees[i], &b);
-    uint8_t want = b.large ? PMA_MAP_LARGE : PMA_BLK_USED;
-    if (*b.state != want)
-      pma_fatal("double free of %p inside one FASE", (void *)t->dfrees[i]);
-    __atomic_store_n(b.state, b.large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING,
-                     __ATOMIC_RELAXED);
+    uint8_t *z = (uint8_t *)t->dfrees[i];
+    int large = z < (uint8_t *)h->data;
+    if (*z != (large ? PMA_MAP_LARGE : PMA_BLK_USED))
+      pma_fatal("double free of %p inside one FASE", block_addr(h, z));
+    __atomic_store_n(z, large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING, __ATOMIC_RELAXED);
   }
 }
 
 /* pma_alloc_free_blocks -- after the retire of the FASE that freed them:
- * the blocks become free (2 -> 0, not flushed: 2 reads as free at open anyway) */
+ * the blocks become free (2 -> 0, not flushed: 2 reads as free at open
+ * anyway); small ones go to the calling thread's cache */
 void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) {
   struct pma_heap *h = pma_rt.heap;
   struct pma_alloc *a = h->alloc;
   struct block b;
   for (uint32_t i = 0; i < n; i++) {
-    if (locate(h, (void *)blocks[i], &b))
-      pma_fatal("deferred free of %p vanished before it finished", (void *)blocks[i]);
+    state_block(h, (uint8_t *)blocks[i], &b);
+    if (*b.state != (b.large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING))
+      pma_fatal("deferred free of %p vanished before it finished", block_addr(h, b.state));
     if (b.large) {
       uint64_t len = a->vc[b.chunk].len;
       memset(&h->map[b.chunk + 1], PMA_MAP_FREE, len - 1);
@@ -269,13 +436,8 @@ void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) {
       a->vc[b.chunk].len = 0;
       chunk_give(h, b.chunk, len);
     } else {
-      pthread_mutex_lock(&a->lock);
       __atomic_store_n(b.state, PMA_BLK_FREE, __ATOMIC_RELAXED);
-      struct vchunk *v = &a->vc[b.chunk];
-      v->nfree++;
-      if (!v->listed)
-        list_push(a, b.cls, (int32_t)b.chunk);
-      pthread_mutex_unlock(&a->lock);
+      tcache_put(h, b.cls, b.state);
     }
   }
 }
@@ -288,7 +450,7 @@ void pma_alloc_finish_frees(struct pma_thread *t) {
 
 #ifdef PMA_MUTANT_BUILD
 /* free_now -- mutant free_immediate: free inside the FASE at once, as a logged
- * store, and make the block the next one its run hands out */
+ * store, and make the block the next one this thread hands out */
 static void free_now(struct pma_thread *t, struct pma_heap *h, struct block *b) {
   struct pma_alloc *a = h->alloc;
   if (b->large) {
@@ -299,15 +461,9 @@ static void free_now(struct pma_thread *t, struct pma_heap *h, struct block *b) 
     chunk_give(h, b->chunk, n);
     return;
   }
-  pthread_mutex_lock(&a->lock);
   pma_log_store(t, (uintptr_t)b->state, 1);
   *b->state = PMA_BLK_FREE;
-  struct vchunk *v = &a->vc[b->chunk];
-  v->nfree++;
-  v->hint = (uint32_t)(b->state - (uint8_t *)pma_chunk_at(h, b->chunk));
-  if (!v->listed)
-    list_push(a, b->cls, (int32_t)b->chunk);
-  pthread_mutex_unlock(&a->lock);
+  tcache_put(h, b->cls, b->state);
 }
 #endif
 
@@ -399,7 +555,7 @@ PMA_EXPORT void pma_free(void *ptr) {
 #endif
   if (own)
     pma_fase_enter(t);
-  defer_free(t, ptr);
+  defer_free(t, b.state);
   if (own)
     pma_fase_leave(t);
 }
@@ -438,7 +594,7 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
   if (q) {
     memcpy(q, ptr, b.usable);
     fresh_written(t, q, b.usable);
-    defer_free(t, ptr);
+    defer_free(t, b.state);
   }
   if (own)
     pma_fase_leave(t);
@@ -487,8 +643,11 @@ PMA_EXPORT void *pma_root(pma_heap *h, size_t size) {
       pma_log_store(t, (uintptr_t)&d->root_off, 2 * sizeof(uint64_t));
     d->root_off = pma_off(p);
     d->root_size = size;
+    struct block b;
+    if (cur && locate(h, cur, &b))
+      pma_fatal("pma_root: the old root object %p is not an allocated block", cur);
     if (cur)
-      defer_free(t, cur);
+      defer_free(t, b.state);
   }
   if (own)
     pma_fase_leave(t);

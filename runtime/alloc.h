@@ -7,14 +7,17 @@
 
 #include "internal.h"
 
-/* Volatile per-chunk info: for runs, free count and list links; for large
- * extents, the length in chunks (at the first chunk). */
+/* Volatile per-chunk info: for runs, the blocks the run can hand out (avail:
+ * one bit per block, 1 = state byte 0 and in no thread's cache), their count
+ * and the list links; for large extents, the length in chunks (at the first
+ * chunk). */
 struct vchunk {
   int32_t next, prev;
-  uint32_t nfree;
-  uint32_t hint;
+  uint32_t nfree;    /* bits set in avail */
+  uint32_t hint;     /* avail word to scan first */
   uint32_t len;
   uint8_t listed;
+  uint64_t *avail;   /* runs only; allocated when the chunk becomes a run */
 };
 
 struct pma_alloc {
@@ -31,6 +34,19 @@ struct pma_alloc {
 extern const uint32_t pma_class_size[PMA_NCLASSES] PMA_HIDDEN;
 extern uint32_t pma_run_first[PMA_NCLASSES] PMA_HIDDEN;  /* offset of block 0 */
 extern uint32_t pma_run_blocks[PMA_NCLASSES] PMA_HIDDEN; /* blocks per run */
+extern uint64_t pma_class_recip[PMA_NCLASSES] PMA_HIDDEN; /* ceil(2^48 / class size) */
+extern uint32_t pma_cache_cap[PMA_NCLASSES] PMA_HIDDEN;   /* per-thread cache, blocks */
+#define PMA_CACHE_MAX 64u /* largest pma_cache_cap */
+
+/* class_div -- x / class size of cls, exact for x < 2^16 (a chunk): with
+ * m = ceil(2^48 / d) = (2^48 + e) / d, e < d <= 2^13, the error x*e/2^48
+ * stays below 1/d */
+static inline uint32_t class_div(uint32_t x, unsigned cls) {
+  return (uint32_t)(((uint64_t)x * pma_class_recip[cls]) >> 48);
+}
+
+/* run_words -- 64-bit words of a run's avail bitmap */
+static inline uint32_t run_words(unsigned cls) { return (pma_run_blocks[cls] + 63) / 64; }
 
 /* pma_root_check -- the root offset and size describe an allocated block
  * inside the heap (or no root); 0, or -EINVAL with a "heap corrupt" message.
@@ -71,6 +87,14 @@ static inline void list_push(struct pma_alloc *a, unsigned cls, int32_t r) {
   a->partial[cls] = r;
   v->listed = 1;
 }
+
+/* run_avail_new -- a zeroed avail bitmap for a run of class cls (fatal when
+ * out of memory: the allocator cannot run without it) */
+uint64_t *pma_run_avail_new(unsigned cls) PMA_HIDDEN;
+
+/* pma_alloc_thread_exit -- give the calling (exiting) thread's cached blocks
+ * back to their runs and free its cache */
+void pma_alloc_thread_exit(void) PMA_HIDDEN;
 
 /* hooks.c: pma_note_fresh -- note a block just allocated for flushing at the
  * next commit and keep it noted across an early flush of the dirty list:

@@ -21,6 +21,8 @@ const uint32_t pma_class_size[PMA_NCLASSES] = {
     1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192};
 uint32_t pma_run_first[PMA_NCLASSES];
 uint32_t pma_run_blocks[PMA_NCLASSES];
+uint64_t pma_class_recip[PMA_NCLASSES];
+uint32_t pma_cache_cap[PMA_NCLASSES];
 
 /* pma_classes_init -- derive the run geometry of every class */
 void pma_classes_init(void) {
@@ -30,7 +32,20 @@ void pma_classes_init(void) {
       n--;
     pma_run_first[c] = (n + 63) & ~63u;
     pma_run_blocks[c] = n;
+    pma_class_recip[c] = ((1ull << 48) + sz - 1) / sz;
+    /* a thread caches 8 KiB worth of a class, 4..64 blocks (alloc.c) */
+    uint32_t cap = 8192 / sz;
+    pma_cache_cap[c] = cap < 4 ? 4 : cap > PMA_CACHE_MAX ? PMA_CACHE_MAX : cap;
   }
+}
+
+/* pma_run_avail_new -- zeroed avail bitmap of a run of class cls */
+uint64_t *pma_run_avail_new(unsigned cls) {
+  uint64_t *b = calloc(run_words(cls), sizeof *b);
+  if (!b)
+    pma_fatal("out of memory for the free-block bitmap of a run (%u bytes)",
+              (unsigned)(run_words(cls) * sizeof *b));
+  return b;
 }
 
 /* pma_chunk_is_log -- is heap offset off the start of a valid log chunk */
@@ -73,8 +88,10 @@ static void set_map(struct pma_thread *t, struct pma_heap *h, uint64_t i, uint8_
   pma_flush(t, &h->map[i], 1);
 }
 
-/* scan_run -- normalise run i of class c; returns its free block count or -1 */
-static int64_t scan_run(struct pma_thread *t, struct pma_heap *h, uint64_t i, unsigned c) {
+/* scan_run -- normalise run i of class c and set avail[] (zeroed) to its
+ * free blocks; returns their count or -1 */
+static int64_t scan_run(struct pma_thread *t, struct pma_heap *h, uint64_t i, unsigned c,
+                        uint64_t *avail) {
   uint8_t *bm = (uint8_t *)pma_chunk_at(h, i);
   uint32_t n = pma_run_blocks[c], nfree = 0;
   for (uint32_t k = 0; k < n; k++) {
@@ -82,9 +99,10 @@ static int64_t scan_run(struct pma_thread *t, struct pma_heap *h, uint64_t i, un
       bm[k] = PMA_BLK_FREE;
       pma_flush(t, &bm[k], 1);
     }
-    if (bm[k] == PMA_BLK_FREE)
+    if (bm[k] == PMA_BLK_FREE) {
       nfree++;
-    else if (bm[k] != PMA_BLK_USED) {
+      avail[k / 64] |= 1ull << (k % 64);
+    } else if (bm[k] != PMA_BLK_USED) {
       pma_err("heap corrupt: block %u of the %u-byte run in chunk %llu has state %u "
               "(expected 0, 1 or 2)",
               k, pma_class_size[c], (unsigned long long)i, bm[k]);
@@ -195,12 +213,15 @@ int pma_alloc_open(struct pma_heap *h) {
     if (m == PMA_MAP_FREE) {
       bit_set(a, i, 1);
     } else if (m <= PMA_NCLASSES) {
-      int64_t nfree = scan_run(t, h, i, m - 1u);
+      a->vc[i].avail = pma_run_avail_new(m - 1u);
+      int64_t nfree = scan_run(t, h, i, m - 1u, a->vc[i].avail);
       if (nfree < 0)
         goto fail;
       if (nfree == pma_run_blocks[m - 1]) { /* empty run: back to the free chunks */
         set_map(t, h, i, PMA_MAP_FREE);
         bit_set(a, i, 1);
+        free(a->vc[i].avail);
+        a->vc[i].avail = NULL;
       } else {
         a->vc[i].nfree = (uint32_t)nfree;
         if (nfree)
@@ -249,6 +270,9 @@ void pma_alloc_close(struct pma_heap *h) {
   if (!a)
     return;
   free(a->free_bits);
+  if (a->vc)
+    for (uint64_t i = 0; i < h->nchunks; i++)
+      free(a->vc[i].avail);
   free(a->vc);
   free(a);
   h->alloc = NULL;

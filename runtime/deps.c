@@ -26,8 +26,13 @@
 #include "internal.h"
 #include "locks.h"
 
-/* Set once a lock has been published since the heap was opened: until then
- * acquisitions skip the table. */
+/* How many FASEs a lock entry may name that have not retired: running FASEs
+ * that published a lock, plus committed FASEs that wait.  While it is 0 every
+ * entry names a retired FASE (or nobody), so acquisitions skip the table and
+ * a release that names nobody need not clear the lock's entry.  A publisher
+ * counts itself before the release that lets anyone see its entry, and stops
+ * counting only after it retired, so an acquirer of a lock whose entry still
+ * matters reads a count above 0 (the lock orders the two). */
 _Atomic int pma_dep_live;
 /* committed FASEs waiting in any slot (under dep_lock) */
 static uint64_t nwaiting;
@@ -128,8 +133,6 @@ static void publish(void *lock, int slot, uint64_t seq, uint64_t nrec) {
   n->slot = (uint32_t)slot;
   n->seq = seq;
   n->nrec = nrec;
-  if (!atomic_load_explicit(&pma_dep_live, memory_order_relaxed))
-    atomic_store(&pma_dep_live, 1);
 }
 
 /* unpublish -- lock guards nothing a FASE that has not retired wrote */
@@ -149,7 +152,10 @@ void pma_dep_release_mid(struct pma_thread *t, void *lock) {
      * guards is what it was when we took it, which depends at most on the
      * earlier FASEs of our own slot.  Name the last one still waiting, or
      * nobody -- not this FASE, which may stay open for long (a producer
-     * waiting for room in a condition wait). */
+     * waiting for room in a condition wait).  Nobody waits and nothing that
+     * has not retired is named anywhere: nothing to change. */
+    if (!atomic_load_explicit(&pma_dep_live, memory_order_acquire))
+      return;
     struct pma_slotv *v = t->slot >= 0 ? &pma_rt.heap->sv[t->slot] : NULL;
     if (v && atomic_load_explicit(&v->nwait, memory_order_acquire))
       publish(lock, t->slot, v->last_seq, v->last_nrec);
@@ -157,6 +163,8 @@ void pma_dep_release_mid(struct pma_thread *t, void *lock) {
       unpublish(lock);
     return;
   }
+  if (!t->published) /* counted until it retires (pma_dep_wake, cascade) */
+    atomic_fetch_add_explicit(&pma_dep_live, 1, memory_order_relaxed);
   t->published = 1;
   t->wrote = 1; /* the FASE must retire (or commit) even if it logs nothing */
   publish(lock, t->slot, t->seq, t->nrec);
@@ -294,16 +302,23 @@ static void cascade(struct pma_thread *t) {
       free(w);
       nwaiting--;
       atomic_fetch_sub_explicit(&v->nwait, 1, memory_order_release);
+      atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
     }
   }
 }
 
-/* pma_dep_wake -- t retired a FASE that published a lock: retire the FASEs
- * that waited for it */
-void pma_dep_wake(struct pma_thread *t) {
+/* wake -- retire whatever waiting FASEs can retire now */
+static void wake(struct pma_thread *t) {
   pthread_mutex_lock(&dep_lock);
   cascade(t);
   pthread_mutex_unlock(&dep_lock);
+}
+
+/* pma_dep_wake -- t retired a FASE that published a lock: retire the FASEs
+ * that waited for it; the FASE no longer counts in pma_dep_live */
+void pma_dep_wake(struct pma_thread *t) {
+  wake(t);
+  atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
 }
 
 /* pma_dep_commit_waiting -- commit t's FASE without retiring it: its data is
@@ -341,6 +356,8 @@ void pma_dep_commit_waiting(struct pma_thread *t) {
   t->wait_seq = t->seq;
   t->wait_nrec = t->nrec;
   PMA_STAT(t, fases_waited, 1);
+  if (!t->published) /* a publisher already counts; cascade uncounts it at its retire */
+    atomic_fetch_add_explicit(&pma_dep_live, 1, memory_order_relaxed);
   pthread_mutex_lock(&dep_lock);
   if (v->last)
     v->last->next = w;
@@ -370,7 +387,7 @@ PMA_EXPORT int pma_wait_durable(long timeout_ms) {
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
   while (atomic_load_explicit(&v->nwait, memory_order_acquire)) {
-    pma_dep_wake(t);
+    wake(t);
     if (!atomic_load_explicit(&v->nwait, memory_order_acquire))
       break;
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "internal.h"
+#include "locks.h"
 
 __thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1};
 
@@ -152,11 +154,7 @@ static int deps_retired(struct pma_thread *t) {
 }
 
 /* pma_fase_enter -- one more lock or pma_begin (0 -> 1 is a simulator event) */
-void pma_fase_enter(struct pma_thread *t) {
-  if (t->depth == 0)
-    pma_sim_tick();
-  t->depth++;
-}
+void pma_fase_enter(struct pma_thread *t) { pma_fase_enter_inline(t); }
 
 /* pma_fase_commit -- make the FASE durable and retire it, or, when it read
  * from FASEs that have not retired, commit it to wait for them (design.md
@@ -261,6 +259,7 @@ static void thread_exit(void *arg) {
     }
     slot_release(t);
   }
+  pma_alloc_thread_exit(); /* after the commit above, which may cache frees */
   pthread_mutex_lock(&reg_lock);
   stats_add(&retired_stats, &t->stats);
   if (t->prev)

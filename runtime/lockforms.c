@@ -50,7 +50,7 @@ static int release(struct pma_thread *t, void *lock, int publish, int (*real_unl
   }
   pma_fase_commit(t);
   t->depth = 0;
-  if (publish)
+  if (publish && unlikely(t->wait_seq)) /* the commit had to wait */
     pma_dep_release_last(t, lock);
   return real_unlock(lock);
 }

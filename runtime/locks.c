@@ -180,8 +180,10 @@ static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, void *m, enum pma
   pthread_mutex_unlock(&mset_lock);
 }
 
-/* pma_lock_first_use -- lazy reset hook of every lock call (any kind) */
-void pma_lock_first_use(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
+/* first_use -- lazy reset hook of every lock call (any kind): one range
+ * check for a lock outside the heap, one probe of the set for a known one */
+static inline __attribute__((always_inline)) void first_use(struct pma_thread *t, void *m,
+                                                            enum pma_lock_kind kind) {
   if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
     return;
   struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
@@ -190,9 +192,14 @@ void pma_lock_first_use(struct pma_thread *t, void *m, enum pma_lock_kind kind) 
   mset_first_lock(t, m, kind);
 }
 
-/* check_in_heap -- the mutex case of pma_lock_first_use */
+/* pma_lock_first_use -- first_use for the other lock forms (lockforms.c) */
+void pma_lock_first_use(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
+  first_use(t, m, kind);
+}
+
+/* check_in_heap -- the mutex case of first_use */
 static inline void check_in_heap(struct pma_thread *t, pthread_mutex_t *m) {
-  pma_lock_first_use(t, m, PMA_LK_MUTEX);
+  first_use(t, m, PMA_LK_MUTEX);
 }
 
 /* pma_locks_open / pma_locks_close -- the set is per heap mapping */
@@ -231,7 +238,7 @@ static inline int acquired(int rc) { return rc == 0 || rc == EOWNERDEAD; }
 /* entered -- a lock call acquired lock: the FASE begins or grows, and if a
  * FASE that has not retired released the lock, t depends on it */
 static inline void entered(struct pma_thread *t, void *lock) {
-  pma_fase_enter(t);
+  pma_fase_enter_inline(t);
   pma_dep_acquired(t, lock);
 }
 
@@ -284,7 +291,8 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   }
   pma_fase_commit(t);
   t->depth = 0;
-  pma_dep_release_last(t, m);
+  if (unlikely(t->wait_seq)) /* the commit had to wait */
+    pma_dep_release_last(t, m);
   return pthread_mutex_unlock(m);
 }
 

@@ -9,6 +9,14 @@
 /* Lock kinds: how to reset a leftover in-heap lock. */
 enum pma_lock_kind { PMA_LK_MUTEX = 0, PMA_LK_RWLOCK = 1, PMA_LK_SPIN = 2 };
 
+/* pma_fase_enter_inline -- the body of pma_fase_enter (fase.c), for the lock
+ * wrappers' hot path: one more lock held; 0 -> 1 is a simulator event */
+static inline void pma_fase_enter_inline(struct pma_thread *t) {
+  if (t->depth == 0)
+    pma_sim_tick();
+  t->depth++;
+}
+
 /* pma_lock_first_use -- reset an in-heap lock a crashed process left held,
  * the first time this process locks it */
 void pma_lock_first_use(struct pma_thread *t, void *lock, enum pma_lock_kind kind) PMA_HIDDEN;
