@@ -121,11 +121,11 @@ int main(int argc, char **argv) {
   printf("outside the heap and straddling: %llu records, %llu multi, %llu bytes\n",
          D(log_records), D(multi_records), D(log_bytes));
 
-  /* PMA_SPAN_NT: left to __pma_memcpy when it will write non-temporally */
+  /* PMA_SPAN_NT: left to __pma_memmove when it will write non-temporally */
   pma_get_stats(&s0);
   pma_begin();
   batch(2, r->big, sizeof r->big | PMA_SPAN_NT, &r->end_mark, sizeof r->end_mark);
-  __pma_memcpy(r->big, r->big + 1, sizeof r->big - 1);
+  __pma_memmove(r->big, r->big + 1, sizeof r->big - 1);
   r->end_mark = 7;
   pma_end();
   pma_get_stats(&s1);
