@@ -276,9 +276,10 @@ static void *small_alloc(struct pma_thread *t, struct pma_heap *h, unsigned cls)
   if (unlikely(*z != PMA_BLK_FREE))
     pma_fatal("allocator invariant broken: a cached %u-byte block has state %u (expected 0)",
               pma_class_size[cls], *z);
-  if (!PMA_MUTANT(alloc_unlogged))
-    pma_log_store(t, (uintptr_t)z, 1);
-  __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
+  if (PMA_MUTANT(alloc_unlogged))
+    __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
+  else /* set 0 -> 1 once a durable record holds it (log.c) */
+    pma_log_alloc_later(t, z);
   char *bm = pma_chunk_at(h, (uint64_t)((char *)z - h->data) / PMA_CHUNK);
   return bm + pma_run_first[cls] + (size_t)(z - (uint8_t *)bm) * pma_class_size[cls];
 }
@@ -482,6 +483,15 @@ static void fresh_written(struct pma_thread *t, void *p, size_t len) {
     pma_dirty_add(t, (uintptr_t)p, len);
 }
 
+/* settle_own -- the calling thread's allocations that wait for a record
+ * (log.c) get their state byte now: a block must read as allocated before
+ * this thread frees, resizes or measures one */
+static inline void settle_own(void) {
+  struct pma_thread *t = pma_self();
+  if (unlikely(t->npend))
+    pma_log_settle(t);
+}
+
 /* pma_malloc -- size bytes in the heap.  Inside a FASE: part of the FASE.
  * Out of space: NULL with pma_errormsg set; the FASE is unaffected (nothing
  * was logged for the failed call) and may go on or commit.
@@ -536,6 +546,7 @@ PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
 PMA_EXPORT void pma_free(void *ptr) {
   if (!ptr)
     return;
+  settle_own();
   struct pma_heap *h = pma_rt.heap;
   struct block b;
   if (!h)
@@ -562,6 +573,7 @@ PMA_EXPORT void pma_free(void *ptr) {
 
 /* pma_usable_size -- bytes usable in a block returned by pma_malloc */
 PMA_EXPORT size_t pma_usable_size(const void *ptr) {
+  settle_own();
   struct pma_heap *h = pma_rt.heap;
   struct block b;
   if (!ptr || !h || locate(h, ptr, &b))
@@ -581,6 +593,7 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
   struct block b;
   if (!h)
     return NULL;
+  settle_own();
   if (locate(h, ptr, &b))
     pma_fatal("pma_realloc(%p): not an allocated block of the heap", ptr);
   if (size <= b.usable)
@@ -614,6 +627,7 @@ PMA_EXPORT void *pma_root(pma_heap *h, size_t size) {
     return NULL;
   }
   struct pma_hdr_dyn *d = &h->hdr->d;
+  settle_own();
   pthread_mutex_lock(&root_lock);
   void *cur = d->root_off ? pma_ptr(d->root_off) : NULL;
   if (cur && size <= d->root_size) {

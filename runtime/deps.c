@@ -145,6 +145,8 @@ static void unpublish(void *lock) {
 /* pma_dep_release_mid -- t releases lock while its FASE goes on: name the
  * FASE in the lock's entry (opening the FASE's log to give it a number) */
 void pma_dep_release_mid(struct pma_thread *t, void *lock) {
+  if (t->npend) /* whoever takes the lock may free what this FASE allocated */
+    pma_log_settle(t);
   if (!pma_rt.size || pma_rt.heap->env.no_deps || PMA_MUTANT(early_release))
     return;
   if (!t->nrec) {

@@ -167,6 +167,9 @@ void pma_fase_commit(struct pma_thread *t) {
   }
   pma_sim_tick();
   pma_thread_ready(t);
+  /* 0. allocations still waiting for a record (log.c) */
+  if (t->npend)
+    pma_log_settle(t);
   /* 1. deferred frees: logged stores of this FASE (1 -> 2, 0x41 -> 0x43) */
   if (t->ndfrees)
     pma_alloc_commit_frees(t);

@@ -185,8 +185,13 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
       pma_sim_store(r[i].start, r[i].end - r[i].start);
   pma_thread_ready(t);
   uint32_t before = t->ndirty;
-  if (pma_log_multi(t, r, k) && !PMA_MUTANT(multi_unfenced))
+  int owe = pma_log_multi(t, r, k);
+  if (unlikely(t->npend) && PMA_MUTANT(pend_unfenced))
+    pma_log_pend_apply(t);
+  if (owe && !PMA_MUTANT(multi_unfenced))
     pma_fence(t);
+  if (unlikely(t->npend)) /* allocations that rode along */
+    pma_log_pend_apply(t);
   if (pma_rt.durable) {
     if (unlikely(t->ndirty < before))
       renote(t);

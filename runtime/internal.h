@@ -344,6 +344,7 @@ struct pma_range {
 };
 #define PMA_DIRTY_CAP 1024u
 #define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
+#define PMA_PEND_MAX 8u   /* allocations whose state byte waits for the next record */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
  * instruction; the large tables are allocated on the thread's first use. */
@@ -371,6 +372,8 @@ struct pma_thread {
   uint32_t ndeps, cap_deps;
   uint64_t wait_seq;       /* the FASE just committed waits (0: it retired) */
   uint64_t wait_nrec;      /* ...after this many records */
+  uint8_t *pend[PMA_PEND_MAX]; /* allocation state bytes waiting for their record */
+  uint32_t npend;          /* (log.c, pma_log_byte_later) */
   uintptr_t *dfrees;       /* deferred frees (absolute addresses) */
   uint32_t ndfrees, cap_dfrees;
   pid_t tid;
@@ -500,6 +503,9 @@ void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) PMA_HIDDEN;
+void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) PMA_HIDDEN;
+void pma_log_pend_apply(struct pma_thread *t) PMA_HIDDEN;
+void pma_log_settle(struct pma_thread *t) PMA_HIDDEN;
 void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;
 void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;

@@ -397,10 +397,66 @@ int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) {
   return log_store(t, addr, len, 0);
 }
 
-/* pma_log_store -- pma_log_store_nofence plus the one fence per hook call */
+/* pma_log_store -- pma_log_store_nofence plus the one fence per hook call;
+ * allocations waiting for a record ride along in a multi-range record */
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
+  if (unlikely(t->npend)) {
+    struct pma_range r = {addr, addr + len};
+    int owe = pma_log_multi(t, &r, 1);
+    if (PMA_MUTANT(pend_unfenced))
+      pma_log_pend_apply(t);
+    if (owe && !PMA_MUTANT(log_unfenced))
+      pma_fence(t);
+    pma_log_pend_apply(t);
+    return;
+  }
   if (pma_log_store_nofence(t, addr, len) && !PMA_MUTANT(log_unfenced))
     pma_fence(t);
+}
+
+/* ------------------------------------------------ allocations that wait */
+
+/* A small allocation inside a FASE sets its block's state byte 0 -> 1 as a
+ * logged store.  Its record need not have a fence of its own: the byte is
+ * set only after the next fence that follows a record holding it, and the
+ * thread's next logged store writes one anyway.  So the byte waits
+ * (t->pend) and rides along in that store's (multi-range) record, or is
+ * settled -- logged, fenced, set -- at the latest when the FASE commits,
+ * releases a lock in the middle, or the thread frees, resizes or measures a
+ * block (which must see the byte set).  design.md section 6. */
+
+/* pma_log_alloc_later -- inside a FASE: block state byte z (0) becomes 1
+ * once a durable record holds it */
+void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) {
+  if (!pma_rt.durable || t->npend == PMA_PEND_MAX || pma_rt.heap->env.sync_per_store) {
+    pma_log_store(t, (uintptr_t)z, 1); /* takes the waiting ones along */
+    __atomic_store_n(z, PMA_BLK_USED, __ATOMIC_RELAXED);
+    return;
+  }
+  t->pend[t->npend++] = z;
+}
+
+/* pma_log_pend_apply -- after the fence that made their record durable (or
+ * with no record needed): set the waiting state bytes */
+void pma_log_pend_apply(struct pma_thread *t) {
+  for (uint32_t i = 0; i < t->npend; i++) {
+    if (unlikely(pma_rt.sim))
+      pma_sim_store((uintptr_t)t->pend[i], 1);
+    __atomic_store_n(t->pend[i], PMA_BLK_USED, __ATOMIC_RELAXED);
+  }
+  t->npend = 0;
+}
+
+/* pma_log_settle -- log, fence and set the waiting state bytes now */
+void pma_log_settle(struct pma_thread *t) {
+  if (!t->npend)
+    return;
+  int owe = pma_log_multi(t, NULL, 0);
+  if (PMA_MUTANT(pend_unfenced))
+    pma_log_pend_apply(t);
+  if (owe)
+    pma_fence(t);
+  pma_log_pend_apply(t);
 }
 
 /* pma_log_multi -- before stores through the cache to the n ranges r[]
@@ -411,7 +467,18 @@ void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
 int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) {
   if (unlikely(!t->logging))
     pma_fase_open_log(t);
-  struct pma_range need[PMA_MULTI_MAX];
+  struct pma_range all[PMA_MULTI_MAX + PMA_PEND_MAX];
+  if (unlikely(t->npend)) { /* waiting allocations ride along (set by the caller) */
+    if (n)
+      memcpy(all, r, n * sizeof *r);
+    for (uint32_t i = 0; i < t->npend; i++) {
+      all[n + i].start = (uintptr_t)t->pend[i];
+      all[n + i].end = (uintptr_t)t->pend[i] + 1;
+    }
+    r = all;
+    n += t->npend;
+  }
+  struct pma_range need[PMA_MULTI_MAX + PMA_PEND_MAX];
   unsigned k = 0;
   uint32_t before = t->ndirty;
   for (unsigned i = 0; i < n; i++) {

@@ -56,7 +56,8 @@
   X(40, nt_copy_shares_fence, "a non-temporal mem* write shares one fence with its undo record") \
   X(41, multi_unfenced, "no fence between a multi-range record and the stores it protects") \
   X(42, multi_check_first, "a multi-range record's checksum covers only its first range")    \
-  X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged")
+  X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged") \
+  X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,
