@@ -102,6 +102,18 @@ int pma_is_heap(const void *addr, size_t len);
 /* pma_heap_current -- the heap open in this process, or NULL */
 pma_heap *pma_heap_current(void);
 
+/* What the heap's blocks hold, counted from the allocator's durable maps. */
+struct pma_usage {
+  uint64_t small_blocks; /* allocated blocks of the small size classes */
+  uint64_t small_bytes;  /* ...their sizes (the class sizes) */
+  uint64_t large_extents; /* allocated extents of whole chunks */
+  uint64_t large_bytes;
+};
+/* pma_usage -- count the allocated blocks of the open heap h; 0, or -1 with
+ * pma_errormsg set.  A snapshot: exact while no other thread allocates or
+ * frees (blocks freed by a FASE that has not retired still count). */
+int pma_usage(const pma_heap *h, struct pma_usage *out);
+
 /* pma_recovery -- what the last pma_open of h found (never NULL for an open heap) */
 const struct pma_recovery_info *pma_recovery(const pma_heap *h);
 /* pma_mode_of -- the durability mode in effect */

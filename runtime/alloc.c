@@ -571,6 +571,37 @@ PMA_EXPORT void pma_free(void *ptr) {
     pma_fase_leave(t);
 }
 
+/* pma_usage -- allocated blocks of h, from the chunk map and the block maps */
+PMA_EXPORT int pma_usage(const pma_heap *hc, struct pma_usage *out) {
+  struct pma_heap *h = (struct pma_heap *)hc;
+  if (!h || h != pma_rt.heap || !out) {
+    pma_err("pma_usage: %p is not the open heap", (void *)hc);
+    return -1;
+  }
+  settle_own();
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&h->alloc->lock);
+  for (uint64_t c = 0; c < h->nchunks; c++) {
+    uint8_t m = h->map[c];
+    if (m >= 1 && m <= PMA_MAP_RUN_MAX) {
+      const uint8_t *bm = (const uint8_t *)pma_chunk_at(h, c);
+      for (uint32_t i = 0; i < pma_run_blocks[m - 1]; i++)
+        if (bm[i] != PMA_BLK_FREE) {
+          out->small_blocks++;
+          out->small_bytes += pma_class_size[m - 1];
+        }
+    } else if (m == PMA_MAP_LARGE) {
+      uint64_t n = 1;
+      while (c + n < h->nchunks && h->map[c + n] == PMA_MAP_LARGE_NEXT)
+        n++;
+      out->large_extents++;
+      out->large_bytes += n * PMA_CHUNK;
+    }
+  }
+  pthread_mutex_unlock(&h->alloc->lock);
+  return 0;
+}
+
 /* pma_usable_size -- bytes usable in a block returned by pma_malloc */
 PMA_EXPORT size_t pma_usable_size(const void *ptr) {
   settle_own();

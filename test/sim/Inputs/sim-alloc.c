@@ -8,7 +8,8 @@
  * frees the large blocks, closes and reopens the heap, and allocates from a
  * new size class (whose run lands in a reused chunk).  Checks: every recorded block is live, big
  * enough, holds its pattern, and no two recorded blocks overlap (a block
- * handed out twice would).
+ * handed out twice would); the heap holds no other allocated block than the
+ * root and the recorded ones (pma_usage: a FASE rolled back leaked nothing).
  */
 #include <pmatomic.h>
 #include <stdint.h>
@@ -48,6 +49,19 @@ static int check(const char *when) {
     addr[n][0] = (uintptr_t)t->e[i].p;
     addr[n][1] = (uintptr_t)t->e[i].p + t->e[i].size;
     n++;
+  }
+  struct pma_usage u;
+  long small = 1, large = 0; /* the root, the recorded blocks */
+  for (int i = 0; i < SLOTS; i++)
+    if (t->e[i].p)
+      t->e[i].size > 8192 ? large++ : small++;
+  if (pma_usage(pma_heap_current(), &u) || u.small_blocks != (uint64_t)small ||
+      u.large_extents != (uint64_t)large) {
+    printf("%s: the heap holds %llu small blocks and %llu large extents, the program %ld and "
+           "%ld: a leak\n",
+           when, (unsigned long long)u.small_blocks, (unsigned long long)u.large_extents, small,
+           large);
+    return 1;
   }
   qsort(addr, (size_t)n, sizeof addr[0], cmp);
   for (int i = 1; i < n; i++)
