@@ -80,6 +80,9 @@ namespace {
 // Regions larger than this are not searched (compile time); the write keeps
 // its hook.
 constexpr unsigned MaxRegionBlocks = 256;
+// Candidates a multi-range group looks at, from its first (compile time:
+// the hooks between two candidates are counted afresh for each).
+constexpr size_t MaxMultiScan = 64;
 // One XPLine: the largest span a batch hook logs.
 constexpr uint64_t MaxBatchBytes = 256;
 
@@ -600,7 +603,10 @@ void LogOptimizer::multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
         SmallVector<size_t, 8> Group;
         SmallVector<LogRange, 8> Ranges;
         DenseSet<unsigned> Elided; // positions of members losing their hook
-        for (size_t K = S; K < Window.size() && Ranges.size() < MaxMultiRanges; ++K) {
+        // At most MaxMultiScan candidates looked at per group (compile time).
+        for (size_t K = S; K < Window.size() && K - S < MaxMultiScan &&
+                           Ranges.size() < MaxMultiRanges;
+             ++K) {
           if (Used[K])
             continue;
           const Cand &C = Window[K];
