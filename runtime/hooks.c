@@ -77,18 +77,27 @@ void pma_note_fresh(struct pma_thread *t, void *p, size_t len) {
   fresh.end = (uintptr_t)p + len;
 }
 
-/* store_slow -- a store that may touch the heap: clip, then log or note */
-static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
-  uintptr_t base = pma_rt.base, size = __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE);
-  uintptr_t s = addr, e = addr + len;
+/* clip -- [a, a+len) clipped to the heap [base, base+size): 0 if empty */
+static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
+                       struct pma_range *r) {
+  uintptr_t s = a, e = a + len;
   if (e < s) /* wraps the address space */
     e = UINTPTR_MAX;
   if (s < base)
     s = base;
   if (e > base + size)
     e = base + size;
-  if (s >= e)
+  r->start = s;
+  r->end = e;
+  return s < e;
+}
+
+/* store_slow -- a store that may touch the heap: clip, then log or note */
+static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
+  struct pma_range c;
+  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
     return;
+  uintptr_t s = c.start, e = c.end;
   if (unlikely(pma_rt.sim)) /* a simulator event; notes the store order too */
     pma_sim_store(s, e - s);
   struct pma_thread *t = pma_self();
@@ -135,21 +144,6 @@ PMA_EXPORT void __pma_store_n(void *addr, size_t size) {
 }
 
 /* ------------------------------------------------------------ batch hook */
-
-/* clip -- [a, a+len) clipped to the heap [base, base+size): 0 if empty */
-static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
-                       struct pma_range *r) {
-  uintptr_t s = a, e = a + len;
-  if (e < s) /* wraps the address space */
-    e = UINTPTR_MAX;
-  if (s < base)
-    s = base;
-  if (e > base + size)
-    e = base + size;
-  r->start = s;
-  r->end = e;
-  return s < e;
-}
 
 /* store_v_slow -- a batch with a range that may touch the heap: clip, then
  * log the ranges in one multi-range record, one fence (or note them) */
