@@ -32,7 +32,7 @@ check-asan: deps
 
 # Mutation testing of the power-failure crash tests (docs/crashtest.md): each
 # seeded protocol bug of runtime/mutants.h must make a test/sim program fail.
-# Own build tree with the mutant runtime: $(MUTANT_BUILD).  ~10 min on 2 cores.
+# Own build tree with the mutant runtime: $(MUTANT_BUILD).  ~15 min on 2 cores.
 MUTANT_BUILD ?= build-mutants
 check-mutants: deps
 	cmake -S . -B $(MUTANT_BUILD) $(CMAKE_FLAGS) -DPMA_MUTANTS=ON
