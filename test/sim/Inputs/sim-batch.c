@@ -14,6 +14,7 @@
  * store.  Check: a == -b, b == gen, every line of the block written by FASE
  * gen holds gen.
  */
+#include "sim-open.h"
 #include <pmatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,16 +70,8 @@ int main(int argc, char **argv) {
     return 2;
   int rounds = argc > 2 ? atoi(argv[2]) : 8;
   setenv("PMA_TEST_DIRTY_CAP", "64", 0); /* a short dirty list: a few stores fill it */
-  pma_heap *h = pma_open(argv[1], 4u << 20);
-  if (!h) {
-    printf("open: %s\n", pma_errormsg());
-    return 2;
-  }
-  r = pma_root(h, sizeof *r);
-  if (!r) {
-    printf("root: %s\n", pma_errormsg());
-    return 2;
-  }
+  pma_heap *h;
+  r = sim_open_root(argv[1], 4u << 20, sizeof *r, &h);
   if (!r->arr) {
     pma_begin();
     r->arr = pma_calloc(NLINES * STRIDE, sizeof(long));

@@ -17,6 +17,7 @@
  * the last store made before the close, promised or not.
  */
 #include <fcntl.h>
+#include "sim-open.h"
 #include <pmatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,17 +60,9 @@ int main(int argc, char **argv) {
   }
   if (!fresh && pread(sfd, &pr, sizeof pr, 0) != sizeof pr)
     memset(&pr, 0, sizeof pr);
-  pma_heap *h = pma_open(argv[1], 1u << 20);
-  if (!h) {
-    printf("open: %s\n", pma_errormsg());
-    return 2;
-  }
+  pma_heap *h;
+  struct root *r = sim_open_root(argv[1], 1u << 20, sizeof *r, &h);
   int was_clean = pma_recovery(h)->was_clean && !pma_recovery(h)->created;
-  struct root *r = pma_root(h, sizeof *r);
-  if (!r || pma_usable_size(r) < sizeof *r) {
-    printf("root: %p is not a live block (%s)\n", (void *)r, pma_errormsg());
-    return r ? 1 : 2;
-  }
   int bad = 0;
   if (r->committed != r->twin) {
     printf("after recovery: a FASE is half there: committed %ld, twin %ld\n", r->committed,

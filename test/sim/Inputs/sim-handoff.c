@@ -21,6 +21,7 @@
  * the two logs),
  * pa and pb are live, distinct blocks holding their fill bytes.
  */
+#include "sim-open.h"
 #include <pmatomic.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -121,16 +122,8 @@ int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
   int rounds = argc > 2 ? atoi(argv[2]) : 2;
-  pma_heap *h = pma_open(argv[1], 1u << 20);
-  if (!h) {
-    printf("open: %s\n", pma_errormsg());
-    return 2;
-  }
-  r = pma_root(h, sizeof *r);
-  if (!r || pma_usable_size(r) < sizeof *r) {
-    printf("root: %p is not a live block (%s)\n", (void *)r, pma_errormsg());
-    return r ? 1 : 2;
-  }
+  pma_heap *h;
+  r = sim_open_root(argv[1], 1u << 20, sizeof *r, &h);
   if (check("after recovery"))
     return 1;
   if (!r->ready) {

@@ -14,6 +14,7 @@
  * replaces the large block (large allocation and free).  Check: every field
  * matches one generation, and the large block is live.
  */
+#include "sim-open.h"
 #include <pmatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,16 +125,8 @@ int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
   int rounds = argc > 2 ? atoi(argv[2]) : 3;
-  pma_heap *h = pma_open(argv[1], 4u << 20);
-  if (!h) {
-    printf("open: %s\n", pma_errormsg());
-    return 2;
-  }
-  r = pma_root(h, sizeof *r);
-  if (!r || pma_usable_size(r) < sizeof *r) {
-    printf("root: %p is not a live block (%s)\n", (void *)r, pma_errormsg());
-    return r ? 1 : 2;
-  }
+  pma_heap *h;
+  r = sim_open_root(argv[1], 4u << 20, sizeof *r, &h);
   if (check("after recovery"))
     return 1;
   for (int i = 0; i < rounds; i++)

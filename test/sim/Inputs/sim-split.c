@@ -12,6 +12,7 @@
  * one damaged in the middle and refuse the heap.  Check: the heap opens and
  * every range holds the generation's byte.
  */
+#include "sim-open.h"
 #include <pmatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,16 +29,8 @@ int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
   int rounds = argc > 2 ? atoi(argv[2]) : 2;
-  pma_heap *h = pma_open(argv[1], 2u << 20);
-  if (!h) {
-    printf("open: %s\n", pma_errormsg());
-    return 2;
-  }
-  struct root *r = pma_root(h, sizeof *r);
-  if (!r || pma_usable_size(r) < sizeof *r) {
-    printf("root: %p is not a live block (%s)\n", (void *)r, pma_errormsg());
-    return r ? 1 : 2;
-  }
+  pma_heap *h;
+  struct root *r = sim_open_root(argv[1], 2u << 20, sizeof *r, &h);
   if (!r->b) {
     pma_begin();
     r->b = pma_calloc(PAIRS, SPAN);
