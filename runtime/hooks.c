@@ -56,14 +56,14 @@ static PMA_NOINLINE void renote(struct pma_thread *t) {
   renote_one(t, &fresh);
 }
 
-/* noted -- after the hook noted [s, e): re-note if the list overflowed on the
- * way (ndirty fell), then remember [s, e) */
-static inline void noted(struct pma_thread *t, uint32_t before, uintptr_t s, uintptr_t e) {
+/* noted -- after the hook noted the n ranges r[]: re-note if the list
+ * overflowed on the way (ndirty fell), then remember them */
+static inline void noted(struct pma_thread *t, uint32_t before, const struct pma_range *r,
+                         unsigned n) {
   if (unlikely(t->ndirty < before))
     renote(t);
-  struct pma_range *r = &recent[nrecent++ % PMA_RECENT_HOOKS];
-  r->start = s;
-  r->end = e;
+  for (unsigned i = 0; i < n; i++)
+    recent[nrecent++ % PMA_RECENT_HOOKS] = r[i];
 }
 
 /* pma_note_fresh -- a block of len bytes at p was just allocated: note it
@@ -107,7 +107,7 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
       pma_thread_ready(t);
       uint32_t before = t->ndirty;
       pma_dirty_add(t, s, e - s);
-      noted(t, before, s, e);
+      noted(t, before, &c, 1);
     }
     return;
   }
@@ -115,7 +115,7 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
   uint32_t before = t->ndirty;
   pma_log_store(t, s, e - s);
   if (pma_rt.durable)
-    noted(t, before, s, e);
+    noted(t, before, &c, 1);
 }
 
 /* A fixed-size access [a, a+N) meets [base, base+size) iff
@@ -179,21 +179,9 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
       pma_sim_store(r[i].start, r[i].end - r[i].start);
   pma_thread_ready(t);
   uint32_t before = t->ndirty;
-  int owe = pma_log_multi(t, r, k);
-  if (unlikely(t->npend) && PMA_MUTANT(pend_unfenced))
-    pma_log_pend_apply(t);
-  if (owe && !PMA_MUTANT(multi_unfenced))
-    pma_fence(t);
-  if (unlikely(t->npend)) /* allocations that rode along */
-    pma_log_pend_apply(t);
-  if (pma_rt.durable) {
-    if (unlikely(t->ndirty < before))
-      renote(t);
-    for (unsigned i = 0; i < k; i++) {
-      struct pma_range *q = &recent[nrecent++ % PMA_RECENT_HOOKS];
-      *q = r[i];
-    }
-  }
+  pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
+  if (pma_rt.durable)
+    noted(t, before, r, k);
 }
 
 /* __pma_store_v -- before the n stores of a batch, whose ranges v[] are

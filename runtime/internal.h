@@ -504,7 +504,8 @@ int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) PMA_HIDDEN;
 void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) PMA_HIDDEN;
-void pma_log_pend_apply(struct pma_thread *t) PMA_HIDDEN;
+void pma_log_multi_fenced(struct pma_thread *t, const struct pma_range *r, unsigned n,
+                          int unfenced) PMA_HIDDEN;
 void pma_log_settle(struct pma_thread *t) PMA_HIDDEN;
 void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 void pma_dirty_flush(struct pma_thread *t) PMA_HIDDEN;

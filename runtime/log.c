@@ -402,12 +402,7 @@ int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) {
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) {
   if (unlikely(t->npend)) {
     struct pma_range r = {addr, addr + len};
-    int owe = pma_log_multi(t, &r, 1);
-    if (PMA_MUTANT(pend_unfenced))
-      pma_log_pend_apply(t);
-    if (owe && !PMA_MUTANT(log_unfenced))
-      pma_fence(t);
-    pma_log_pend_apply(t);
+    pma_log_multi_fenced(t, &r, 1, PMA_MUTANT(log_unfenced));
     return;
   }
   if (pma_log_store_nofence(t, addr, len) && !PMA_MUTANT(log_unfenced))
@@ -441,9 +436,9 @@ void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) {
   t->pend[t->npend++] = z;
 }
 
-/* pma_log_pend_apply -- after the fence that made their record durable (or
- * with no record needed): set the waiting state bytes */
-void pma_log_pend_apply(struct pma_thread *t) {
+/* pend_apply -- after the fence that made their record durable (or with no
+ * record needed): set the waiting state bytes */
+static void pend_apply(struct pma_thread *t) {
   for (uint32_t i = 0; i < t->npend; i++) {
     if (unlikely(pma_rt.sim))
       pma_sim_store((uintptr_t)t->pend[i], 1);
@@ -452,16 +447,23 @@ void pma_log_pend_apply(struct pma_thread *t) {
   t->npend = 0;
 }
 
+/* pma_log_multi_fenced -- pma_log_multi, its fence when one is owed (not
+ * with unfenced: mutants), then the waiting allocations that rode along set */
+void pma_log_multi_fenced(struct pma_thread *t, const struct pma_range *r, unsigned n,
+                          int unfenced) {
+  int owe = pma_log_multi(t, r, n);
+  if (unlikely(t->npend) && PMA_MUTANT(pend_unfenced))
+    pend_apply(t);
+  if (owe && !unfenced)
+    pma_fence(t);
+  if (unlikely(t->npend))
+    pend_apply(t);
+}
+
 /* pma_log_settle -- log, fence and set the waiting state bytes now */
 void pma_log_settle(struct pma_thread *t) {
-  if (!t->npend)
-    return;
-  int owe = pma_log_multi(t, NULL, 0);
-  if (PMA_MUTANT(pend_unfenced))
-    pma_log_pend_apply(t);
-  if (owe)
-    pma_fence(t);
-  pma_log_pend_apply(t);
+  if (t->npend)
+    pma_log_multi_fenced(t, NULL, 0, 0);
 }
 
 /* pma_log_multi -- before stores through the cache to the n ranges r[]

@@ -60,6 +60,11 @@ static int multi_valid(struct pma_heap *h, const struct pma_rec *r, uint64_t seq
   return r->check == pma_rec_check(seq, r->hdr, r + 1, checked);
 }
 
+/* multi_end -- just past the last entry of the multi-range record r */
+static const struct pma_rec *multi_end(const struct pma_rec *r) {
+  return (const struct pma_rec *)((const char *)(r + 1) + PMA_REC_LEN(r->hdr));
+}
+
 /* multi_next -- the entry after e in its multi-range record */
 static const struct pma_rec *multi_next(const struct pma_rec *e) {
   return (const struct pma_rec *)((const char *)(e + 1) + ((PMA_REC_LEN(e->hdr) + 7) & ~7ull));
@@ -104,8 +109,7 @@ static int executed(struct pma_heap *h, const struct pma_rec *r) {
   if (PMA_REC_KIND(r->hdr) != PMA_REC_DATA)
     return 0;
   if (PMA_REC_IS_MULTI(r->hdr)) {
-    const struct pma_rec *e = r + 1, *end = (const struct pma_rec *)((const char *)e + PMA_REC_LEN(r->hdr));
-    for (; e < end; e = multi_next(e))
+    for (const struct pma_rec *e = r + 1; e < multi_end(r); e = multi_next(e))
       if (executed(h, e))
         return 1;
     return 0;
@@ -285,9 +289,7 @@ static int read_chain(struct pma_heap *h, unsigned s, struct chain *ch) {
       seq++;
     } else if (f && PMA_REC_IS_MULTI(r->hdr)) {
       /* its entries, in order, as if they were records of their own */
-      const struct pma_rec *e = r + 1,
-                           *end = (const struct pma_rec *)((const char *)e + PMA_REC_LEN(r->hdr));
-      for (; e < end; e = multi_next(e)) {
+      for (const struct pma_rec *e = r + 1; e < multi_end(r); e = multi_next(e)) {
         if (grow(&ch->it, ch->nit, &ch->capit, sizeof *ch->it))
           return -ENOMEM;
         ch->it[ch->nit++] = e;
