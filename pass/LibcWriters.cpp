@@ -39,6 +39,11 @@ constexpr LibcWrite strcpyLike() { return {LibcWriteKind::StrCpy, 0}; }
 constexpr LibcWrite strcatLike() { return {LibcWriteKind::StrCat, 0}; }
 constexpr LibcWrite strncatLike() { return {LibcWriteKind::StrNCat, 0, 2}; }
 constexpr LibcWrite unbounded() { return {LibcWriteKind::Unbounded, 0}; }
+// object(dst, size[, dst2]) -- a call that writes a whole object of a fixed
+// size at an argument (a mutex it initialises, an int out-parameter).
+constexpr LibcWrite object(unsigned Dst, uint64_t Size, int Dst2 = -1) {
+  return {LibcWriteKind::Fixed, Dst, -1, -1, false, Size, Dst2};
+}
 
 const LibcWriterEntry LibcWriters[] = {
     // mem*: n bytes at the destination
@@ -111,6 +116,43 @@ const NamedWriterEntry NamedWriters[] = {
     {"__fread_unlocked_chk", 5, bytes(0, 2, 3)},
     {"__fgets_chk", 4, bytes(0, 2, -1, /*Signed=*/true)},
     {"__fgets_unlocked_chk", 4, bytes(0, 2, -1, /*Signed=*/true)},
+    // Synchronisation objects: libc's stores into a mutex (its kind, its
+    // owner, ...) must be undone with the FASE that initialised or destroyed
+    // it, or a recovered recursive mutex comes back as a normal one.  The
+    // whole object is logged; sizes are glibc's on x86_64, the target the
+    // pass supports (test/e2e/sync-init.c checks them with sizeof).
+    {"pthread_mutex_init", 2, object(0, 40)},
+    {"pthread_mutex_destroy", 1, object(0, 40)},
+    {"pthread_cond_init", 2, object(0, 48)},
+    {"pthread_cond_destroy", 1, object(0, 48)},
+    {"pthread_rwlock_init", 2, object(0, 56)},
+    {"pthread_rwlock_destroy", 1, object(0, 56)},
+    {"pthread_spin_init", 2, object(0, 4)},
+    {"pthread_spin_destroy", 1, object(0, 4)},
+    {"pthread_barrier_init", 3, object(0, 32)},
+    {"pthread_barrier_destroy", 1, object(0, 32)},
+    {"sem_init", 3, object(0, 32)},
+    {"sem_destroy", 1, object(0, 32)},
+    {"mtx_init", 2, object(0, 40)},
+    {"mtx_destroy", 1, object(0, 40)},
+    {"cnd_init", 1, object(0, 48)},
+    {"cnd_destroy", 1, object(0, 48)},
+    {"pthread_mutexattr_init", 1, object(0, 4)},
+    {"pthread_mutexattr_destroy", 1, object(0, 4)},
+    {"pthread_mutexattr_settype", 2, object(0, 4)},
+    {"pthread_mutexattr_setpshared", 2, object(0, 4)},
+    {"pthread_mutexattr_setrobust", 2, object(0, 4)},
+    {"pthread_mutexattr_setprotocol", 2, object(0, 4)},
+    {"pthread_condattr_init", 1, object(0, 4)},
+    {"pthread_condattr_destroy", 1, object(0, 4)},
+    {"pthread_condattr_setclock", 2, object(0, 4)},
+    {"pthread_condattr_setpshared", 2, object(0, 4)},
+    {"pthread_rwlockattr_init", 1, object(0, 8)},
+    {"pthread_rwlockattr_destroy", 1, object(0, 8)},
+    {"pthread_rwlockattr_setkind_np", 2, object(0, 8)},
+    {"pthread_rwlockattr_setpshared", 2, object(0, 8)},
+    {"pthread_barrierattr_init", 1, object(0, 4)},
+    {"pthread_barrierattr_destroy", 1, object(0, 4)},
 };
 
 // fitsCall -- the call really has the arguments W talks about, with a pointer
@@ -131,6 +173,9 @@ bool fitsCall(const CallBase &CB, const LibcWrite &W) {
   for (unsigned I = W.DstArg; I < NeededPtrs; ++I)
     if (!CB.getArgOperand(I)->getType()->isPointerTy())
       return false;
+  if (W.DstArg2 >= 0 && (unsigned(W.DstArg2) >= CB.arg_size() ||
+                         !CB.getArgOperand(W.DstArg2)->getType()->isPointerTy()))
+    return false;
   return IsInt(W.SizeArg) && IsInt(W.SizeArg2);
 }
 } // namespace

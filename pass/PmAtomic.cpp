@@ -781,6 +781,12 @@ bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W
     IRB.CreateCall(StrncatFn, {Dst, CB->getArgOperand(W.DstArg + 1),
                                sizeArg(IRB, CB->getArgOperand(W.SizeArg), false)});
     return true;
+  case LibcWriteKind::Fixed:
+    emitRangeHook(IRB, Dst, TypeSize::getFixed(W.FixedSize));
+    if (W.DstArg2 >= 0)
+      emitRangeHook(IRB, CB->getArgOperand(W.DstArg2),
+                    TypeSize::getFixed(W.FixedSize));
+    return true;
   case LibcWriteKind::Unbounded:
     break;
   }

@@ -129,6 +129,7 @@ enum class LibcWriteKind {
   StrCat,     // strcat-like: appends strlen(src) + 1 bytes
   StrNCat,    // strncat-like: appends at most SizeArg bytes plus a NUL
   Unbounded,  // length known only after the call (sprintf, gets): not logged
+  Fixed,      // FixedSize bytes at DstArg (and at DstArg2): an object or out-parameter
 };
 
 struct LibcWrite {
@@ -137,6 +138,8 @@ struct LibcWrite {
   int SizeArg = -1;
   int SizeArg2 = -1;       // fread: size * nmemb
   bool SizeSigned = false; // fgets takes an int; <= 0 means nothing written
+  uint64_t FixedSize = 0;  // Fixed
+  int DstArg2 = -1;        // Fixed: a second out-parameter of the same size (sincos)
 };
 
 // classifyLibcWriter -- how much the libc call CB writes, or nothing if CB
