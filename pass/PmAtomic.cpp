@@ -276,12 +276,36 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
   return Changed;
 }
 
+namespace {
+// LocalCaptureTracker -- PointerMayBeCaptured with StoreCaptures, except that
+// a volatile load or store *through* the slot does not capture it: capture
+// tracking treats every volatile access as escaping, which put hooks on
+// volatile local loop counters (PARSEC's spin barrier).  Storing the slot's
+// address (volatile or not) still captures it.
+struct LocalCaptureTracker : CaptureTracker {
+  bool Captured = false;
+  void tooManyUses() override { Captured = true; }
+  bool captured(const Use *U) override {
+    const User *I = U->getUser();
+    if (auto *LI = dyn_cast<LoadInst>(I); LI && LI->isVolatile())
+      return false;
+    if (auto *SI = dyn_cast<StoreInst>(I);
+        SI && SI->isVolatile() && U->getOperandNo() == SI->getPointerOperandIndex())
+      return false;
+    Captured = true;
+    return true;
+  }
+};
+} // namespace
+
 // isNonEscapingAlloca -- cached, because every store to a local asks again.
 bool PmAtomicInstrumenter::isNonEscapingAlloca(const AllocaInst *AI) {
   auto [It, Inserted] = NonEscaping.try_emplace(AI, false);
-  if (Inserted)
-    It->second = !PointerMayBeCaptured(AI, /*ReturnCaptures=*/true,
-                                       /*StoreCaptures=*/true);
+  if (Inserted) {
+    LocalCaptureTracker T;
+    PointerMayBeCaptured(AI, &T);
+    It->second = !T.Captured;
+  }
   return It->second;
 }
 
