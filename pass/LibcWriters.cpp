@@ -153,6 +153,39 @@ const NamedWriterEntry NamedWriters[] = {
     {"pthread_rwlockattr_setpshared", 2, object(0, 8)},
     {"pthread_barrierattr_init", 1, object(0, 4)},
     {"pthread_barrierattr_destroy", 1, object(0, 4)},
+    // Out-parameters of math and time functions (glibc x86_64 sizes: int 4,
+    // double 8, long double 16, time_t 8, timespec/timeval 16, struct tm 56).
+    // A null out-parameter gets a hook too: the runtime's range check drops it.
+    {"frexp", 2, object(1, 4)},
+    {"frexpf", 2, object(1, 4)},
+    {"frexpl", 2, object(1, 4)},
+    {"modf", 2, object(1, 8)},
+    {"modff", 2, object(1, 4)},
+    {"modfl", 2, object(1, 16)},
+    {"lgamma_r", 2, object(1, 4)},
+    {"lgammaf_r", 2, object(1, 4)},
+    {"lgammal_r", 2, object(1, 4)},
+    {"remquo", 3, object(2, 4)},
+    {"remquof", 3, object(2, 4)},
+    {"remquol", 3, object(2, 4)},
+    {"sincos", 3, object(1, 8, 2)},
+    {"sincosf", 3, object(1, 4, 2)},
+    {"sincosl", 3, object(1, 16, 2)},
+    {"time", 1, object(0, 8)},
+    {"gettimeofday", 2, object(0, 16)},
+    {"clock_gettime", 2, object(1, 16)},
+    {"localtime_r", 2, object(1, 56)},
+    {"gmtime_r", 2, object(1, 56)},
+    // strto*: the end pointer
+    {"strtol", 3, object(1, 8)},
+    {"strtoul", 3, object(1, 8)},
+    {"strtoll", 3, object(1, 8)},
+    {"strtoull", 3, object(1, 8)},
+    {"strtoimax", 3, object(1, 8)},
+    {"strtoumax", 3, object(1, 8)},
+    {"strtod", 2, object(1, 8)},
+    {"strtof", 2, object(1, 8)},
+    {"strtold", 2, object(1, 8)},
 };
 
 // fitsCall -- the call really has the arguments W talks about, with a pointer
@@ -195,7 +228,6 @@ pmatomic::classifyLibcWriter(const CallBase &CB, const TargetLibraryInfo &TLI) {
       if (E.Func == LF)
         return fitsCall(CB, E.Write) ? std::optional<LibcWrite>(E.Write)
                                      : std::nullopt;
-    return std::nullopt;
   }
 
   StringRef Name = Callee->getName();
