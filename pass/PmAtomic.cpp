@@ -170,9 +170,12 @@ private:
 } // namespace
 
 // isRuntimeFunction -- see PmAtomic.h.
+// Not by name: a user function called pma_helper is the program's and must be
+// instrumented.  The runtime is not built with the pass; code that must see
+// raw stores and raw pthread calls says so with
+// __attribute__((disable_sanitizer_instrumentation)), as for TSan.
 bool pmatomic::isRuntimeFunction(const Function &F) {
-  StringRef N = F.getName();
-  return N.starts_with("__pma_") || N.starts_with("pma_");
+  return F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation);
 }
 
 // initialize -- declare the hooks of pmatomic_interface.h; nounwind because the

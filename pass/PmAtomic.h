@@ -106,8 +106,8 @@ struct ClangBridge {
 // Internals shared by the pass's source files.
 //===----------------------------------------------------------------------===//
 
-// isRuntimeFunction -- true for the runtime's own functions (pma_*, __pma_*),
-// which must see raw stores and raw pthread calls.
+// isRuntimeFunction -- true for runtime code, which must see raw stores and
+// raw pthread calls: functions with disable_sanitizer_instrumentation.
 bool isRuntimeFunction(const llvm::Function &F);
 
 // An IRBuilder placed right before a write.  Hook calls take the write's
