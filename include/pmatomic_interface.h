@@ -105,6 +105,29 @@ int __pma_mtx_timedlock(void *mtx, const struct timespec *abstime);
 int __pma_mtx_unlock(void *mtx);
 int __pma_cnd_wait(void *cnd, void *mtx);
 int __pma_cnd_timedwait(void *cnd, void *mtx, const struct timespec *abstime);
+int __pma_cnd_signal(void *cnd);
+int __pma_cnd_broadcast(void *cnd);
+void __pma_cnd_destroy(void *cnd);
+
+/* Calls on in-heap synchronisation objects that delimit no FASE but must
+ * reset what a crashed process left in the object on its first use in this
+ * process (dead waiters of a condition variable, barrier or semaphore; a
+ * mutex destroyed without being locked): the wrappers do the reset, then
+ * the call (design.md section 1). */
+int __pma_cond_signal(void *cond);
+int __pma_cond_broadcast(void *cond);
+int __pma_cond_destroy(void *cond);
+/* Inserted before calls of std::condition_variable members compiled into
+ * libstdc++.so (wait, notify_one, notify_all, the destructor). */
+void __pma_cond_use(void *cond);
+int __pma_mutex_destroy(void *mutex);
+int __pma_barrier_wait(void *barrier);
+int __pma_barrier_destroy(void *barrier);
+int __pma_sem_wait(void *sem);
+int __pma_sem_trywait(void *sem);
+int __pma_sem_timedwait(void *sem, const struct timespec *abstime);
+int __pma_sem_clockwait(void *sem, int clockid, const struct timespec *abstime);
+int __pma_sem_post(void *sem);
 
 #ifdef __cplusplus
 }

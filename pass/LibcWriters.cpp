@@ -137,6 +137,12 @@ const NamedWriterEntry NamedWriters[] = {
     {"mtx_destroy", 1, object(0, 40)},
     {"cnd_init", 1, object(0, 48)},
     {"cnd_destroy", 1, object(0, 48)},
+    // The destroy calls LockRewrite sends to the runtime's reset-only
+    // wrappers (locks.c) still write their object.
+    {"__pma_mutex_destroy", 1, object(0, 40)},
+    {"__pma_cond_destroy", 1, object(0, 48)},
+    {"__pma_barrier_destroy", 1, object(0, 32)},
+    {"__pma_cnd_destroy", 1, object(0, 48)},
     {"pthread_mutexattr_init", 1, object(0, 4)},
     {"pthread_mutexattr_destroy", 1, object(0, 4)},
     {"pthread_mutexattr_settype", 2, object(0, 4)},

@@ -6,7 +6,9 @@
 // of their declaration; replacing the uses of the declaration (not just the
 // direct calls) also catches invokes, calls through the address (function
 // pointers, tables of callbacks) and libstdc++'s weak references in
-// gthr-posix.h.  Initialisation, destruction, cond signal/broadcast and
+// gthr-posix.h.  Calls on condition variables, barriers and semaphores go
+// to wrappers too: they delimit no FASE, but the first one on an in-heap
+// object resets what a crashed process left in it.  Initialisation and
 // everything else are left alone.
 //
 //===----------------------------------------------------------------------===//
@@ -66,6 +68,22 @@ const LockWrapper LockWrappers[] = {
     {"mtx_unlock", "__pma_mtx_unlock"},
     {"cnd_wait", "__pma_cnd_wait"},
     {"cnd_timedwait", "__pma_cnd_timedwait"},
+    // No FASE boundary: only the lazy reset of an in-heap object that a
+    // crashed process left held or waited on (design.md section 1).
+    {"pthread_mutex_destroy", "__pma_mutex_destroy"},
+    {"pthread_cond_signal", "__pma_cond_signal"},
+    {"pthread_cond_broadcast", "__pma_cond_broadcast"},
+    {"pthread_cond_destroy", "__pma_cond_destroy"},
+    {"cnd_signal", "__pma_cnd_signal"},
+    {"cnd_broadcast", "__pma_cnd_broadcast"},
+    {"cnd_destroy", "__pma_cnd_destroy"},
+    {"pthread_barrier_wait", "__pma_barrier_wait"},
+    {"pthread_barrier_destroy", "__pma_barrier_destroy"},
+    {"sem_wait", "__pma_sem_wait"},
+    {"sem_trywait", "__pma_sem_trywait"},
+    {"sem_timedwait", "__pma_sem_timedwait"},
+    {"sem_clockwait", "__pma_sem_clockwait"},
+    {"sem_post", "__pma_sem_post"},
 };
 
 // Condition waits compiled into libstdc++.so, where the pass cannot rewrite
@@ -76,7 +94,59 @@ const LockWrapper LockWrappers[] = {
 const char *const OutOfLineWaits[] = {
     "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
 };
+
+// The std::condition_variable members compiled into libstdc++.so, each
+// taking the object (whose first member is its pthread_cond_t) as its first
+// argument: a call to __pma_cond_use(this) goes in front of each, so that
+// the runtime's lazy reset of an in-heap condition variable sees them too.
+const char *const OutOfLineCondUses[] = {
+    "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
+    "_ZNSt18condition_variable10notify_oneEv",
+    "_ZNSt18condition_variable10notify_allEv",
+    "_ZNSt18condition_variableD1Ev",
+    "_ZNSt18condition_variableD2Ev",
+};
 } // namespace
+
+// outOfLineCalls -- the direct calls of Name outside the runtime
+static SmallVector<CallBase *, 8> outOfLineCalls(Module &M, const char *Name) {
+  SmallVector<CallBase *, 8> Calls;
+  Function *F = M.getFunction(Name);
+  if (!F)
+    return Calls;
+  for (User *U : F->users())
+    if (auto *CB = dyn_cast<CallBase>(U);
+        CB && CB->getCalledOperand() == F && CB->arg_size() >= 1 &&
+        !pmatomic::isRuntimeFunction(*CB->getFunction()))
+      Calls.push_back(CB);
+  return Calls;
+}
+
+// resetBeforeOutOfLineCondUses -- insert __pma_cond_use(this) before the
+// calls of OutOfLineCondUses; returns how many calls it guarded
+static unsigned resetBeforeOutOfLineCondUses(
+    Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
+  unsigned Guarded = 0;
+  for (const char *Name : OutOfLineCondUses) {
+    SmallVector<CallBase *, 8> Calls = outOfLineCalls(M, Name);
+    if (Calls.empty())
+      continue;
+    FunctionCallee Use = M.getOrInsertFunction(
+        "__pma_cond_use", Type::getVoidTy(M.getContext()),
+        PointerType::getUnqual(M.getContext()));
+    if (auto *F = dyn_cast<Function>(Use.getCallee()))
+      F->setDoesNotThrow();
+    for (CallBase *CB : Calls) {
+      IRBuilder<> B(CB);
+      CallInst *C = B.CreateCall(Use, {CB->getArgOperand(0)});
+      C->setDebugLoc(CB->getDebugLoc());
+      ++CallsPerFunction[CB->getFunction()];
+      ++NumLockCallsRewritten;
+      ++Guarded;
+    }
+  }
+  return Guarded;
+}
 
 // commitBeforeOutOfLineWaits -- insert __pma_before_wait() before the calls
 // of OutOfLineWaits; returns how many calls it guarded
@@ -84,15 +154,7 @@ static unsigned commitBeforeOutOfLineWaits(
     Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
   unsigned Guarded = 0;
   for (const char *Name : OutOfLineWaits) {
-    Function *Wait = M.getFunction(Name);
-    if (!Wait)
-      continue;
-    SmallVector<CallBase *, 8> Calls;
-    for (User *U : Wait->users())
-      if (auto *CB = dyn_cast<CallBase>(U);
-          CB && CB->getCalledOperand() == Wait &&
-          !pmatomic::isRuntimeFunction(*CB->getFunction()))
-        Calls.push_back(CB);
+    SmallVector<CallBase *, 8> Calls = outOfLineCalls(M, Name);
     if (Calls.empty())
       continue;
     FunctionCallee Before = M.getOrInsertFunction(
@@ -154,5 +216,6 @@ unsigned pmatomic::rewriteLockCalls(
     if (Original->use_empty())
       Original->eraseFromParent();
   }
-  return Rewritten + commitBeforeOutOfLineWaits(M, CallsPerFunction);
+  return Rewritten + commitBeforeOutOfLineWaits(M, CallsPerFunction) +
+         resetBeforeOutOfLineCondUses(M, CallsPerFunction);
 }

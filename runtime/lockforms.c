@@ -1,7 +1,9 @@
 /*
  * lockforms.c -- wrappers for the lock forms beside pthread mutexes:
  * rwlocks, spinlocks, clock-based mutex and condition waits, and C11
- * <threads.h> mutexes and condition variables (design.md section 1)
+ * <threads.h> mutexes and condition variables (design.md section 1); and
+ * the calls on condition variables, barriers and semaphores that only reset
+ * an in-heap object a crashed process left in use (they delimit no FASE)
  *
  * Same rules as the mutex wrappers in locks.c: each returns exactly what the
  * wrapped call returns; a successful acquisition adds one to the FASE depth
@@ -15,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <semaphore.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +74,7 @@ PMA_EXPORT int __pma_mutex_clocklock(void *mutex, int clockid, const struct time
 PMA_EXPORT int __pma_cond_clockwait(void *cond, void *mutex, int clockid,
                                     const struct timespec *abstime) {
   struct pma_thread *t = pma_self();
+  pma_lock_first_use(t, cond, PMA_LK_COND);
   pma_wait_release(t, mutex);
   int rc = pthread_cond_clockwait(cond, mutex, clockid, abstime);
   pma_wait_returned(t, mutex);
@@ -86,6 +90,48 @@ PMA_EXPORT void __pma_before_wait(void) {
   if (t->depth && !PMA_MUTANT(cond_wait_no_commit))
     pma_fase_commit(t);
 }
+
+/* __pma_cond_use -- inserted before the calls of std::condition_variable
+ * members compiled into libstdc++.so (wait, notify_one, notify_all, the
+ * destructor) with the object, whose first member is its pthread_cond_t:
+ * the lazy reset, so that a wait compiled there is known to the set before
+ * an inline wait_for resets the condition variable under it */
+PMA_EXPORT void __pma_cond_use(void *cond) { pma_lock_first_use(pma_self(), cond, PMA_LK_COND); }
+
+/* USE -- define wrapper NAME(obj, ...) for a call that only needs the lazy
+ * reset of obj (an object of KIND) before CALL: condition signals,
+ * barriers, semaphores, destroys.  None of them starts or ends a FASE. */
+#define USE(RET, NAME, KIND, CALL, ...)                                         \
+  PMA_EXPORT RET NAME(void *obj, ##__VA_ARGS__) {                               \
+    pma_lock_first_use(pma_self(), obj, KIND);                                 \
+    return CALL;                                                               \
+  }
+
+/* A dead waiter's references keep glibc's signal waiting for its group to
+ * drain (__condvar_quiesce_and_switch_g1) and destroy for the references to
+ * drop: both hang unless the condition variable is reset first. */
+USE(int, __pma_cond_signal, PMA_LK_COND, pthread_cond_signal(obj))
+USE(int, __pma_cond_broadcast, PMA_LK_COND, pthread_cond_broadcast(obj))
+USE(int, __pma_cond_destroy, PMA_LK_COND, pthread_cond_destroy(obj))
+/* destroy of a mutex a dead thread held would say EBUSY */
+USE(int, __pma_mutex_destroy, PMA_LK_MUTEX, pthread_mutex_destroy(obj))
+
+/* Barriers: dead arrivals would complete the next round early (and leave
+ * the later arrivals waiting for a round that never fills); destroy would
+ * wait for them to leave. */
+USE(int, __pma_barrier_wait, PMA_LK_BARRIER, pthread_barrier_wait(obj))
+USE(int, __pma_barrier_destroy, PMA_LK_BARRIER, pthread_barrier_destroy(obj))
+
+/* Semaphores: the reset clears the waiter count the dead waiters left
+ * (every later post would make a futex wake call for them); the value
+ * stays as the crash left it (design.md section 1). */
+USE(int, __pma_sem_wait, PMA_LK_SEM, sem_wait(obj))
+USE(int, __pma_sem_trywait, PMA_LK_SEM, sem_trywait(obj))
+USE(int, __pma_sem_timedwait, PMA_LK_SEM, sem_timedwait(obj, abstime),
+    const struct timespec *abstime)
+USE(int, __pma_sem_clockwait, PMA_LK_SEM, sem_clockwait(obj, clockid, abstime), int clockid,
+    const struct timespec *abstime)
+USE(int, __pma_sem_post, PMA_LK_SEM, sem_post(obj))
 
 /* ------------------------------------------------------------ rwlocks */
 
@@ -154,9 +200,21 @@ ACQUIRE(__pma_mtx_timedlock, PMA_LK_MUTEX, thrd_success, mtx_timedlock(lock, abs
 /* __pma_mtx_unlock -- C11 mtx_unlock: inner release published */
 PMA_EXPORT int __pma_mtx_unlock(void *m) { return release(pma_self(), m, 1, mtx_unlock_fn); }
 
+/* C11 condition variables are glibc condition variables */
+_Static_assert(sizeof(cnd_t) == sizeof(pthread_cond_t), "cnd_t is a pthread condition variable");
+USE(int, __pma_cnd_signal, PMA_LK_COND, cnd_signal(obj))
+USE(int, __pma_cnd_broadcast, PMA_LK_COND, cnd_broadcast(obj))
+
+/* __pma_cnd_destroy -- C11 cnd_destroy (void) after the lazy reset */
+PMA_EXPORT void __pma_cnd_destroy(void *c) {
+  pma_lock_first_use(pma_self(), c, PMA_LK_COND);
+  cnd_destroy(c);
+}
+
 /* __pma_cnd_wait -- C11 cnd_wait: commit or publish first */
 PMA_EXPORT int __pma_cnd_wait(void *c, void *m) {
   struct pma_thread *t = pma_self();
+  pma_lock_first_use(t, c, PMA_LK_COND);
   pma_wait_release(t, m);
   int rc = cnd_wait(c, m);
   pma_wait_returned(t, m);
@@ -166,6 +224,7 @@ PMA_EXPORT int __pma_cnd_wait(void *c, void *m) {
 /* __pma_cnd_timedwait -- C11 cnd_timedwait: commit or publish first */
 PMA_EXPORT int __pma_cnd_timedwait(void *c, void *m, const struct timespec *abstime) {
   struct pma_thread *t = pma_self();
+  pma_lock_first_use(t, c, PMA_LK_COND);
   pma_wait_release(t, m);
   int rc = cnd_timedwait(c, m, abstime);
   pma_wait_returned(t, m);

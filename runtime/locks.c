@@ -1,6 +1,7 @@
 /*
  * locks.c -- the pthread mutex and condition-wait wrappers the pass
- * substitutes, and the lazy reset of locks that live inside the heap
+ * substitutes, and the lazy reset of the locks and other synchronisation
+ * objects (condition variables, barriers, semaphores) that live in the heap
  *
  * design.md section 1.  The wrappers return exactly what the pthread call
  * returns; trylock/timedlock change the depth only when they acquire.  A
@@ -9,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,7 +30,40 @@ _Static_assert(offsetof(struct __pthread_mutex_s, __owner) == 8, "glibc mutex __
 _Static_assert(offsetof(struct __pthread_mutex_s, __nusers) == 12, "glibc mutex __nusers");
 _Static_assert(offsetof(struct __pthread_mutex_s, __kind) == 16, "glibc mutex __kind");
 _Static_assert(offsetof(struct __pthread_mutex_s, __list) == 24, "glibc mutex __list");
+_Static_assert(sizeof(pthread_cond_t) == 48, "glibc x86-64 pthread_cond_t is 48 bytes");
+_Static_assert(offsetof(struct __pthread_cond_s, __g_refs) == 16, "glibc cond __g_refs");
+_Static_assert(offsetof(struct __pthread_cond_s, __wrefs) == 36, "glibc cond __wrefs");
+_Static_assert(offsetof(struct __pthread_cond_s, __g_signals) == 40, "glibc cond __g_signals");
+_Static_assert(sizeof(pthread_barrier_t) == 32, "glibc x86-64 pthread_barrier_t is 32 bytes");
+_Static_assert(sizeof(sem_t) == 32, "glibc x86-64 sem_t is 32 bytes");
 #endif
+
+/* COND_FLAGS -- the bits of glibc's __wrefs that pthread_cond_init sets
+ * (bit 0 process-shared, bit 1 CLOCK_MONOTONIC); the rest of __wrefs is the
+ * waiter reference count and destroy's wake-request bit, and every other
+ * field is waiter state (sequence, groups, signals), all 0 after init. */
+#define COND_FLAGS 3u
+
+/* glibc's struct pthread_barrier (nptl/pthreadP.h, glibc >= 2.23), which
+ * pthread_barrier_t hides: IN counts arrivals, CURRENT_ROUND and OUT the
+ * rounds completed and the threads that left; COUNT and SHARED are set by
+ * pthread_barrier_init and kept. */
+struct glibc_barrier {
+  unsigned int in, current_round, count;
+  int shared;
+  unsigned int out;
+};
+_Static_assert(sizeof(struct glibc_barrier) <= sizeof(pthread_barrier_t), "barrier layout");
+
+/* glibc's struct new_sem with 64-bit atomics (nptl/semaphoreP.h): the value
+ * in the low 32 bits of DATA, the number of waiters in the high 32. */
+struct glibc_sem {
+  uint64_t data;
+  int private_;
+  int pad;
+};
+#define SEM_VALUE_MASK 0xffffffffull
+_Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "sem_t layout");
 
 /* glibc __kind bits: low 2 bits the type, then robust (16) and PI (32). */
 #define KIND_TYPE(k) ((k) & 3)
@@ -37,8 +72,9 @@ _Static_assert(offsetof(struct __pthread_mutex_s, __list) == 24, "glibc mutex __
 
 /* ------------------------------------------------- in-heap mutex set */
 
-/* Addresses of in-heap mutexes this process has locked (so they cannot be
- * leftovers of a crashed process).  Lock-free lookups; inserts under
+/* Addresses of in-heap mutexes (and other synchronisation objects, see
+ * lock_reset) this process has used (so they cannot hold leftovers of a
+ * crashed process).  Lock-free lookups; inserts under
  * mset_lock; grown by copying into a table twice the size (old tables stay
  * allocated until close because readers may still be probing them). */
 struct mset {
@@ -93,13 +129,17 @@ static void mset_put(struct mset *s, uintptr_t a) {
 #define SPIN_UNLOCKED 0
 #endif
 
-/* lock_reset -- clear the state a crashed process left in an in-heap lock;
- * a mutex keeps its kind, an rwlock its flags (preference, process-shared).
- * Not logged: like any store outside a FASE it becomes durable by the next
- * commit (the lock about to be taken starts one). */
+/* lock_reset -- clear the state a crashed process left in an in-heap
+ * synchronisation object, keeping what its init set: a mutex keeps its kind,
+ * an rwlock its flags (preference, process-shared), a condition variable its
+ * clock and process-shared bits, a barrier its count and process-shared flag,
+ * a semaphore its value (design.md section 1 says why).  Not logged: like
+ * any store outside a FASE it becomes durable by the thread's next commit,
+ * and until then a crash leaves a state the next process resets again. */
 static void lock_reset(struct pma_thread *t, void *lock, enum pma_lock_kind kind) {
   size_t len;
-  if (kind == PMA_LK_MUTEX) {
+  switch (kind) {
+  case PMA_LK_MUTEX: {
     pthread_mutex_t *m = lock;
     m->__data.__lock = 0;
     m->__data.__count = 0;
@@ -110,7 +150,9 @@ static void lock_reset(struct pma_thread *t, void *lock, enum pma_lock_kind kind
     m->__data.__list.__next = NULL;
 #endif
     len = sizeof *m;
-  } else if (kind == PMA_LK_RWLOCK) {
+    break;
+  }
+  case PMA_LK_RWLOCK: {
     pthread_rwlock_t *rw = lock;
     rw->__data.__readers = 0;
     rw->__data.__writers = 0;
@@ -118,9 +160,36 @@ static void lock_reset(struct pma_thread *t, void *lock, enum pma_lock_kind kind
     rw->__data.__writers_futex = 0;
     rw->__data.__cur_writer = 0;
     len = sizeof *rw;
-  } else {
+    break;
+  }
+  case PMA_LK_SPIN:
     *(volatile int *)lock = SPIN_UNLOCKED;
     len = sizeof(pthread_spinlock_t);
+    break;
+  case PMA_LK_COND: {
+    pthread_cond_t *c = lock;
+    unsigned int flags = c->__data.__wrefs & COND_FLAGS;
+    memset(c, 0, sizeof *c);
+    c->__data.__wrefs = flags;
+    len = sizeof *c;
+    break;
+  }
+  case PMA_LK_BARRIER: {
+    struct glibc_barrier *b = lock;
+    b->in = 0;
+    b->current_round = 0;
+    b->out = 0;
+    len = sizeof(pthread_barrier_t);
+    break;
+  }
+  case PMA_LK_SEM: {
+    struct glibc_sem *s = lock;
+    s->data &= SEM_VALUE_MASK;
+    len = sizeof(sem_t);
+    break;
+  }
+  default:
+    pma_fatal("lock_reset: unknown kind %d", (int)kind);
   }
   if (pma_rt.durable) {
     pma_thread_ready(t);
@@ -128,13 +197,25 @@ static void lock_reset(struct pma_thread *t, void *lock, enum pma_lock_kind kind
   }
 }
 
-/* lock_is_held -- does an in-heap lock hold any state lock_reset clears.
+/* cond_is_idle -- is c as pthread_cond_init leaves it */
+static int cond_is_idle(const pthread_cond_t *c) {
+  pthread_cond_t idle;
+  memset(&idle, 0, sizeof idle);
+  idle.__data.__wrefs = __atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) & COND_FLAGS;
+  return memcmp(c, &idle, sizeof idle) == 0;
+}
+
+/* lock_is_held -- does an in-heap object hold any state lock_reset clears.
  * Not just the lock word: a power failure persists the words of a lock
  * independently, so a crash image can show a mutex with __lock 0 but an
  * __owner (glibc then aborts in pthread_mutex_lock: "Assertion
- * `mutex->__data.__owner == 0' failed"), found by the crash simulator. */
+ * `mutex->__data.__owner == 0' failed"), found by the crash simulator.  A
+ * condition variable or barrier that was merely used counts as held too:
+ * its sequence counters are not 0, and resetting it loses nothing because
+ * no thread of this process uses it yet. */
 static int lock_is_held(void *lock, enum pma_lock_kind kind) {
-  if (kind == PMA_LK_MUTEX) {
+  switch (kind) {
+  case PMA_LK_MUTEX: {
     pthread_mutex_t *m = lock;
     int dirty = __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) != 0 ||
                 m->__data.__count != 0 || m->__data.__owner != 0 || m->__data.__nusers != 0;
@@ -143,14 +224,25 @@ static int lock_is_held(void *lock, enum pma_lock_kind kind) {
 #endif
     return dirty;
   }
-  if (kind == PMA_LK_RWLOCK) {
+  case PMA_LK_RWLOCK: {
     pthread_rwlock_t *rw = lock;
     return __atomic_load_n(&rw->__data.__readers, __ATOMIC_RELAXED) != 0 ||
            __atomic_load_n(&rw->__data.__cur_writer, __ATOMIC_RELAXED) != 0 ||
            rw->__data.__writers != 0 || rw->__data.__wrphase_futex != 0 ||
            rw->__data.__writers_futex != 0;
   }
-  return __atomic_load_n((int *)lock, __ATOMIC_RELAXED) != SPIN_UNLOCKED;
+  case PMA_LK_SPIN:
+    return __atomic_load_n((int *)lock, __ATOMIC_RELAXED) != SPIN_UNLOCKED;
+  case PMA_LK_COND:
+    return !cond_is_idle(lock);
+  case PMA_LK_BARRIER: {
+    struct glibc_barrier *b = lock;
+    return __atomic_load_n(&b->in, __ATOMIC_RELAXED) != 0 || b->current_round != 0 || b->out != 0;
+  }
+  case PMA_LK_SEM:
+    return (__atomic_load_n(&((struct glibc_sem *)lock)->data, __ATOMIC_RELAXED) >> 32) != 0;
+  }
+  return 0;
 }
 
 /* mset_first_lock -- first lock of in-heap lock m by this process */
@@ -180,8 +272,9 @@ static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, void *m, enum pma
   pthread_mutex_unlock(&mset_lock);
 }
 
-/* first_use -- lazy reset hook of every lock call (any kind): one range
- * check for a lock outside the heap, one probe of the set for a known one */
+/* first_use -- lazy reset hook of every call on a synchronisation object
+ * (any kind): one range check for an object outside the heap, one probe of
+ * the set for a known one */
 static inline __attribute__((always_inline)) void first_use(struct pma_thread *t, void *m,
                                                             enum pma_lock_kind kind) {
   if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
@@ -323,6 +416,7 @@ void pma_wait_returned(struct pma_thread *t, void *mutex) {
 /* __pma_cond_wait -- pthread_cond_wait that commits or publishes first */
 PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
   struct pma_thread *t = pma_self();
+  first_use(t, cond, PMA_LK_COND);
   pma_wait_release(t, mutex);
   int rc = pthread_cond_wait(cond, mutex);
   pma_wait_returned(t, mutex);
@@ -332,6 +426,7 @@ PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
 /* __pma_cond_timedwait -- pthread_cond_timedwait, same rules */
 PMA_EXPORT int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime) {
   struct pma_thread *t = pma_self();
+  first_use(t, cond, PMA_LK_COND);
   pma_wait_release(t, mutex);
   int rc = pthread_cond_timedwait(cond, mutex, abstime);
   pma_wait_returned(t, mutex);

@@ -15,6 +15,7 @@ bool ready;
 
 // CHECK-LABEL: define {{.*}}@_Z4waitv(
 // CHECK: call void @__pma_before_wait()
+// CHECK-NEXT: call void @__pma_cond_use(ptr @cv)
 // CHECK-NEXT: {{call|invoke}} void @_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE(
 void wait() {
   std::unique_lock<std::mutex> l(m);

@@ -16,7 +16,7 @@ define i32 @mutex_init(ptr %m, ptr %a) {
 
 ; CHECK-LABEL: define i32 @mutex_destroy(
 ; CHECK-NEXT:    call void @__pma_store_n(ptr %m, i64 40)
-; CHECK-NEXT:    %r = call i32 @pthread_mutex_destroy(ptr %m)
+; CHECK-NEXT:    %r = call i32 @__pma_mutex_destroy(ptr %m)
 define i32 @mutex_destroy(ptr %m) {
   %r = call i32 @pthread_mutex_destroy(ptr %m)
   ret i32 %r

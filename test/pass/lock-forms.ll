@@ -51,7 +51,7 @@ define void @spins_and_clocks(ptr %s, ptr %m, ptr %c, ptr %ts) {
 ; CHECK-NEXT:    call i32 @__pma_mtx_unlock(ptr %m)
 ; CHECK-NEXT:    call void @__pma_store_n(ptr %m, i64 40)
 ; CHECK-NEXT:    call i32 @mtx_init(ptr %m, i32 0)
-; CHECK-NEXT:    call i32 @cnd_signal(ptr %c)
+; CHECK-NEXT:    call i32 @__pma_cnd_signal(ptr %c)
 define void @c11(ptr %m, ptr %c, ptr %ts) {
   call i32 @mtx_lock(ptr %m)
   call i32 @mtx_trylock(ptr %m)
