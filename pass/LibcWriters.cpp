@@ -120,7 +120,8 @@ const NamedWriterEntry NamedWriters[] = {
     // owner, ...) must be undone with the FASE that initialised or destroyed
     // it, or a recovered recursive mutex comes back as a normal one.  The
     // whole object is logged; sizes are glibc's on x86_64, the target the
-    // pass supports (test/e2e/sync-init.c checks them with sizeof).
+    // pass supports (runtime/locks.c asserts the mutex, condition variable,
+    // barrier and semaphore sizes).
     {"pthread_mutex_init", 2, object(0, 40)},
     {"pthread_mutex_destroy", 1, object(0, 40)},
     {"pthread_cond_init", 2, object(0, 48)},

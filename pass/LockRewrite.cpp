@@ -122,49 +122,28 @@ static SmallVector<CallBase *, 8> outOfLineCalls(Module &M, const char *Name) {
   return Calls;
 }
 
-// resetBeforeOutOfLineCondUses -- insert __pma_cond_use(this) before the
-// calls of OutOfLineCondUses; returns how many calls it guarded
-static unsigned resetBeforeOutOfLineCondUses(
-    Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
+// callBeforeOutOfLine -- insert a call of Hook before each call of the
+// functions Names: Hook() (__pma_before_wait), or Hook(object) with the
+// call's first argument (__pma_cond_use); returns how many calls it guarded
+static unsigned callBeforeOutOfLine(Module &M, ArrayRef<const char *> Names,
+                                    StringRef Hook, bool WithObject,
+                                    DenseMap<const Function *, unsigned> &CallsPerFunction) {
   unsigned Guarded = 0;
-  for (const char *Name : OutOfLineCondUses) {
+  for (const char *Name : Names) {
     SmallVector<CallBase *, 8> Calls = outOfLineCalls(M, Name);
     if (Calls.empty())
       continue;
-    FunctionCallee Use = M.getOrInsertFunction(
-        "__pma_cond_use", Type::getVoidTy(M.getContext()),
-        PointerType::getUnqual(M.getContext()));
-    if (auto *F = dyn_cast<Function>(Use.getCallee()))
+    LLVMContext &C = M.getContext();
+    FunctionType *Ty =
+        WithObject ? FunctionType::get(Type::getVoidTy(C), {PointerType::getUnqual(C)}, false)
+                   : FunctionType::get(Type::getVoidTy(C), false);
+    FunctionCallee H = M.getOrInsertFunction(Hook, Ty);
+    if (auto *F = dyn_cast<Function>(H.getCallee()))
       F->setDoesNotThrow();
     for (CallBase *CB : Calls) {
       IRBuilder<> B(CB);
-      CallInst *C = B.CreateCall(Use, {CB->getArgOperand(0)});
-      C->setDebugLoc(CB->getDebugLoc());
-      ++CallsPerFunction[CB->getFunction()];
-      ++NumLockCallsRewritten;
-      ++Guarded;
-    }
-  }
-  return Guarded;
-}
-
-// commitBeforeOutOfLineWaits -- insert __pma_before_wait() before the calls
-// of OutOfLineWaits; returns how many calls it guarded
-static unsigned commitBeforeOutOfLineWaits(
-    Module &M, DenseMap<const Function *, unsigned> &CallsPerFunction) {
-  unsigned Guarded = 0;
-  for (const char *Name : OutOfLineWaits) {
-    SmallVector<CallBase *, 8> Calls = outOfLineCalls(M, Name);
-    if (Calls.empty())
-      continue;
-    FunctionCallee Before = M.getOrInsertFunction(
-        "__pma_before_wait", Type::getVoidTy(M.getContext()));
-    if (auto *F = dyn_cast<Function>(Before.getCallee()))
-      F->setDoesNotThrow();
-    for (CallBase *CB : Calls) {
-      IRBuilder<> B(CB);
-      CallInst *C = B.CreateCall(Before);
-      C->setDebugLoc(CB->getDebugLoc());
+      CallInst *I = WithObject ? B.CreateCall(H, {CB->getArgOperand(0)}) : B.CreateCall(H);
+      I->setDebugLoc(CB->getDebugLoc());
       ++CallsPerFunction[CB->getFunction()];
       ++NumLockCallsRewritten;
       ++Guarded;
@@ -216,6 +195,8 @@ unsigned pmatomic::rewriteLockCalls(
     if (Original->use_empty())
       Original->eraseFromParent();
   }
-  return Rewritten + commitBeforeOutOfLineWaits(M, CallsPerFunction) +
-         resetBeforeOutOfLineCondUses(M, CallsPerFunction);
+  // Commit before the wait, then the reset of its condition variable.
+  return Rewritten +
+         callBeforeOutOfLine(M, OutOfLineWaits, "__pma_before_wait", false, CallsPerFunction) +
+         callBeforeOutOfLine(M, OutOfLineCondUses, "__pma_cond_use", true, CallsPerFunction);
 }
