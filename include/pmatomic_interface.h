@@ -58,6 +58,10 @@ void *__pma_memset(void *dst, int c, size_t n);
 void __pma_store_strcpy(char *dst, const char *src);          /* strcpy, stpcpy */
 void __pma_store_strcat(char *dst, const char *src);          /* strcat */
 void __pma_store_strncat(char *dst, const char *src, size_t n); /* strncat */
+/* Their wchar_t forms (lengths in elements of 4 bytes). */
+void __pma_store_wcscpy(wchar_t *dst, const wchar_t *src);          /* wcscpy, wcpcpy */
+void __pma_store_wcscat(wchar_t *dst, const wchar_t *src);          /* wcscat */
+void __pma_store_wcsncat(wchar_t *dst, const wchar_t *src, size_t n); /* wcsncat */
 
 /* Lock wrappers: same signatures and return values as the functions they
  * replace (the mutex is passed as void * so this header needs no

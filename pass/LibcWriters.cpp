@@ -44,6 +44,12 @@ constexpr LibcWrite unbounded() { return {LibcWriteKind::Unbounded, 0}; }
 constexpr LibcWrite object(unsigned Dst, uint64_t Size, int Dst2 = -1) {
   return {LibcWriteKind::Fixed, Dst, -1, -1, false, Size, Dst2};
 }
+// wide(W) -- W for wchar_t elements instead of bytes (4 bytes each on x86_64
+// glibc, the target the pass supports; static_assert in runtime/hooks.c).
+constexpr LibcWrite wide(LibcWrite W) {
+  W.ElemSize = 4;
+  return W;
+}
 
 const LibcWriterEntry LibcWriters[] = {
     // mem*: n bytes at the destination
@@ -112,6 +118,28 @@ const NamedWriterEntry NamedWriters[] = {
     {"__pread_chk", 5, bytes(1, 2)},
     {"__pread64_chk", 5, bytes(1, 2)},
     {"pread64", 4, bytes(1, 2)},
+    // Wide-character writers (TargetLibraryInfo knows none of them): sizes
+    // and string lengths count wchar_t elements.
+    {"wmemcpy", 3, wide(bytes(0, 2))},
+    {"wmemmove", 3, wide(bytes(0, 2))},
+    {"wmempcpy", 3, wide(bytes(0, 2))},
+    {"wmemset", 3, wide(bytes(0, 2))},
+    {"wcsncpy", 3, wide(bytes(0, 2))}, // pads with L'\0': exactly n elements
+    {"wcpncpy", 3, wide(bytes(0, 2))},
+    {"wcscpy", 2, wide(strcpyLike())},
+    {"wcpcpy", 2, wide(strcpyLike())},
+    {"wcscat", 2, wide(strcatLike())},
+    {"wcsncat", 3, wide(strncatLike())},
+    {"__wmemcpy_chk", 4, wide(bytes(0, 2))},
+    {"__wmemmove_chk", 4, wide(bytes(0, 2))},
+    {"__wmempcpy_chk", 4, wide(bytes(0, 2))},
+    {"__wmemset_chk", 4, wide(bytes(0, 2))},
+    {"__wcsncpy_chk", 4, wide(bytes(0, 2))},
+    {"__wcpncpy_chk", 4, wide(bytes(0, 2))},
+    {"__wcscpy_chk", 3, wide(strcpyLike())},
+    {"__wcpcpy_chk", 3, wide(strcpyLike())},
+    {"__wcscat_chk", 3, wide(strcatLike())},
+    {"__wcsncat_chk", 4, wide(strncatLike())},
     {"__fread_chk", 5, bytes(0, 2, 3)},
     {"__fread_unlocked_chk", 5, bytes(0, 2, 3)},
     {"__fgets_chk", 4, bytes(0, 2, -1, /*Signed=*/true)},
@@ -223,7 +251,7 @@ bool fitsCall(const CallBase &CB, const LibcWrite &W) {
 // classifyLibcWriter -- see PmAtomic.h.
 std::optional<LibcWrite>
 pmatomic::classifyLibcWriter(const CallBase &CB, const TargetLibraryInfo &TLI) {
-  const Function *Callee = CB.getCalledFunction();
+  const Function *Callee = resolvedCallee(CB);
   if (!Callee || Callee->isIntrinsic())
     return std::nullopt;
 

@@ -31,7 +31,9 @@
 //                    fresh blocks, ...").
 //   -Rpass-missed    each write that may reach the heap but cannot be logged:
 //                    unbounded libc writers (sprintf, gets), unknown
-//                    memory-writing intrinsics, non-default address spaces.
+//                    memory-writing intrinsics, non-default address spaces,
+//                    calls through unresolved function pointers and inline
+//                    asm that may write memory (Unlogged.cpp).
 //   -Rpass-analysis  each elided write, with the reason, to check an elision.
 //
 //===----------------------------------------------------------------------===//
@@ -163,6 +165,7 @@ private:
   static constexpr unsigned NumSizes = 5;
   FunctionCallee StoreFn[NumSizes];
   FunctionCallee StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn;
+  FunctionCallee WcscpyFn, WcscatFn, WcsncatFn; // wchar_t forms of the above
   FunctionCallee NtFn[3]; // __pma_memcpy/memmove/memset, by NtCall - 1
   DenseMap<const AllocaInst *, bool> NonEscaping;
 };
@@ -197,6 +200,10 @@ void PmAtomicInstrumenter::initialize(Module &M) {
   StrcatFn = M.getOrInsertFunction("__pma_store_strcat", Attr, VoidTy, PtrTy, PtrTy);
   StrncatFn = M.getOrInsertFunction("__pma_store_strncat", Attr, VoidTy, PtrTy,
                                     PtrTy, IntptrTy);
+  WcscpyFn = M.getOrInsertFunction("__pma_store_wcscpy", Attr, VoidTy, PtrTy, PtrTy);
+  WcscatFn = M.getOrInsertFunction("__pma_store_wcscat", Attr, VoidTy, PtrTy, PtrTy);
+  WcsncatFn = M.getOrInsertFunction("__pma_store_wcsncat", Attr, VoidTy, PtrTy,
+                                    PtrTy, IntptrTy);
   NtFn[0] = M.getOrInsertFunction("__pma_memcpy", Attr, PtrTy, PtrTy, PtrTy, IntptrTy);
   NtFn[1] = M.getOrInsertFunction("__pma_memmove", Attr, PtrTy, PtrTy, PtrTy, IntptrTy);
   NtFn[2] = M.getOrInsertFunction("__pma_memset", Attr, PtrTy, PtrTy,
@@ -206,8 +213,9 @@ void PmAtomicInstrumenter::initialize(Module &M) {
 // dropUnusedHooks -- a module with no persistent writes keeps no hook
 // declarations, so its IR reads as if the pass had not touched it.
 void PmAtomicInstrumenter::dropUnusedHooks() {
-  SmallVector<FunctionCallee, 12> Hooks(std::begin(StoreFn), std::end(StoreFn));
-  Hooks.append({StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn});
+  SmallVector<FunctionCallee, 16> Hooks(std::begin(StoreFn), std::end(StoreFn));
+  Hooks.append({StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn, WcscpyFn,
+                WcscatFn, WcsncatFn});
   Hooks.append(std::begin(NtFn), std::end(NtFn));
   for (FunctionCallee &H : Hooks)
     if (auto *F = dyn_cast_or_null<Function>(H.getCallee()))
@@ -383,8 +391,7 @@ static std::string describeWrite(const WriteSite &W) {
   case WriteKind::Masked:
     return "'" + cast<CallBase>(W.I)->getCalledFunction()->getName().str() + "'";
   case WriteKind::LibcWriter:
-    return "call to '" +
-           cast<CallBase>(W.I)->getCalledFunction()->getName().str() + "'";
+    return "call to '" + resolvedCallee(*cast<CallBase>(W.I))->getName().str() + "'";
   case WriteKind::AsmOutput:
     return "inline asm output";
   }
@@ -508,12 +515,13 @@ void PmAtomicInstrumenter::chooseInstructionsToInstrument(
     } else if (auto *CB = dyn_cast<CallBase>(&I)) {
       if (CB->isInlineAsm()) {
         collectInlineAsm(CB, All);
+        remarkUnloggedAsm(*CB, ORE);
       } else if (std::optional<LibcWrite> W = classifyLibcWriter(*CB, TLI)) {
         if (W->Kind == LibcWriteKind::Unbounded) {
           ++NumMissedUnbounded;
           ORE.emit([&] {
             return OptimizationRemarkMissed(DEBUG_TYPE, "UnboundedWriter", CB)
-                   << "call to '" << ore::NV("Callee", CB->getCalledFunction())
+                   << "call to '" << ore::NV("Callee", resolvedCallee(*CB))
                    << "' writes a range only known after the call and is not "
                       "logged";
           });
@@ -521,6 +529,10 @@ void PmAtomicInstrumenter::chooseInstructionsToInstrument(
           All.push_back({CB, WriteKind::LibcWriter,
                          CB->getArgOperand(W->DstArg), *W});
         }
+      } else {
+        remarkIndirectCall(
+            *CB, [&](const Value *P) { return whyElide(P, TLI) == Elision::None; },
+            ORE);
       }
     }
   }
@@ -789,23 +801,28 @@ bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
 bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W) {
   HookBuilder IRB(CB);
   Value *Dst = CB->getArgOperand(W.DstArg);
+  bool Wide = W.ElemSize != 1;
   switch (W.Kind) {
   case LibcWriteKind::Bytes: {
     Value *Size = sizeArg(IRB, CB->getArgOperand(W.SizeArg), W.SizeSigned);
     if (W.SizeArg2 >= 0)
       Size = IRB.CreateMul(Size, sizeArg(IRB, CB->getArgOperand(W.SizeArg2),
                                          W.SizeSigned));
+    if (Wide)
+      Size = IRB.CreateMul(Size, ConstantInt::get(IntptrTy, W.ElemSize));
     IRB.CreateCall(StoreNFn, {Dst, Size});
     return true;
   }
   case LibcWriteKind::StrCpy:
-    IRB.CreateCall(StrcpyFn, {Dst, CB->getArgOperand(W.DstArg + 1)});
+    IRB.CreateCall(Wide ? WcscpyFn : StrcpyFn,
+                   {Dst, CB->getArgOperand(W.DstArg + 1)});
     return true;
   case LibcWriteKind::StrCat:
-    IRB.CreateCall(StrcatFn, {Dst, CB->getArgOperand(W.DstArg + 1)});
+    IRB.CreateCall(Wide ? WcscatFn : StrcatFn,
+                   {Dst, CB->getArgOperand(W.DstArg + 1)});
     return true;
   case LibcWriteKind::StrNCat:
-    IRB.CreateCall(StrncatFn, {Dst, CB->getArgOperand(W.DstArg + 1),
+    IRB.CreateCall(Wide ? WcsncatFn : StrncatFn, {Dst, CB->getArgOperand(W.DstArg + 1),
                                sizeArg(IRB, CB->getArgOperand(W.SizeArg), false)});
     return true;
   case LibcWriteKind::Fixed:

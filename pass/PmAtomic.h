@@ -17,6 +17,7 @@
 #define PMATOMIC_PASS_PMATOMIC_H
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/IR/DebugInfoMetadata.h"
@@ -124,10 +125,10 @@ struct HookBuilder : llvm::IRBuilder<> {
 
 // How a libc call that writes through a pointer says how much it writes.
 enum class LibcWriteKind {
-  Bytes,      // SizeArg bytes (times SizeArg2 if set) at DstArg
-  StrCpy,     // strcpy-like: strlen(src) + 1 bytes, src is argument DstArg + 1
-  StrCat,     // strcat-like: appends strlen(src) + 1 bytes
-  StrNCat,    // strncat-like: appends at most SizeArg bytes plus a NUL
+  Bytes,      // SizeArg elements (times SizeArg2 if set) at DstArg
+  StrCpy,     // strcpy-like: strlen(src) + 1 elements, src is argument DstArg + 1
+  StrCat,     // strcat-like: appends strlen(src) + 1 elements
+  StrNCat,    // strncat-like: appends at most SizeArg elements plus a NUL
   Unbounded,  // length known only after the call (sprintf, gets): not logged
   Fixed,      // FixedSize bytes at DstArg (and at DstArg2): an object or out-parameter
 };
@@ -140,12 +141,32 @@ struct LibcWrite {
   bool SizeSigned = false; // fgets takes an int; <= 0 means nothing written
   uint64_t FixedSize = 0;  // Fixed
   int DstArg2 = -1;        // Fixed: a second out-parameter of the same size (sincos)
+  // Bytes per element of the sizes and strings above: 1, or 4 for the
+  // wchar_t functions (wmemcpy, wcscpy, ...; glibc's wchar_t on x86_64).
+  unsigned ElemSize = 1;
 };
 
 // classifyLibcWriter -- how much the libc call CB writes, or nothing if CB
 // does not call a known libc function that writes through a pointer.
 std::optional<LibcWrite> classifyLibcWriter(const llvm::CallBase &CB,
                                             const llvm::TargetLibraryInfo &TLI);
+
+// resolvedCallee -- the function CB calls, also through a cast or an alias of
+// it; null for a call through a pointer the pass cannot resolve.
+const llvm::Function *resolvedCallee(const llvm::CallBase &CB);
+
+// remarkIndirectCall -- a -Rpass-missed remark if CB calls through a pointer
+// the pass cannot resolve and may write memory the heap could hold
+// (MayReachHeap: a pointer argument might point into it); Unlogged.cpp.
+bool remarkIndirectCall(const llvm::CallBase &CB,
+                        llvm::function_ref<bool(const llvm::Value *)> MayReachHeap,
+                        llvm::OptimizationRemarkEmitter &ORE);
+
+// remarkUnloggedAsm -- a -Rpass-missed remark if the inline asm call CB may
+// write memory besides its sized "=*m" outputs (a "memory" clobber on asm that
+// is not a mere barrier, an output of unknown size); Unlogged.cpp.
+bool remarkUnloggedAsm(const llvm::CallBase &CB,
+                       llvm::OptimizationRemarkEmitter &ORE);
 
 // rewriteLockCalls -- redirect pthread_mutex_{lock,trylock,timedlock,unlock}
 // to the runtime wrappers; adds the number of rewritten call sites per calling

@@ -27,6 +27,7 @@
  * call is the hook followed by the libc function, as the pass used to emit.
  */
 #include <string.h>
+#include <wchar.h>
 
 #include "alloc.h"
 #include "internal.h"
@@ -223,6 +224,31 @@ PMA_EXPORT void __pma_store_strncat(char *dst, const char *src, size_t n) {
   if (likely(!may_reach(dst)))
     return;
   __pma_store_n(dst + strlen(dst), strnlen(src, n) + 1);
+}
+
+/* The wchar_t forms (wcscpy, wcscat, wcsncat and their kin): the pass's
+ * libc writer table (pass/LibcWriters.cpp) counts 4-byte elements. */
+_Static_assert(sizeof(wchar_t) == 4, "pass/LibcWriters.cpp: wide() assumes a 4-byte wchar_t");
+
+/* __pma_store_wcscpy -- before wcscpy/wcpcpy(dst, src) */
+PMA_EXPORT void __pma_store_wcscpy(wchar_t *dst, const wchar_t *src) {
+  if (likely(!may_reach((const char *)dst)))
+    return;
+  __pma_store_n(dst, (wcslen(src) + 1) * sizeof(wchar_t));
+}
+
+/* __pma_store_wcscat -- before wcscat(dst, src) */
+PMA_EXPORT void __pma_store_wcscat(wchar_t *dst, const wchar_t *src) {
+  if (likely(!may_reach((const char *)dst)))
+    return;
+  __pma_store_n(dst + wcslen(dst), (wcslen(src) + 1) * sizeof(wchar_t));
+}
+
+/* __pma_store_wcsncat -- before wcsncat(dst, src, n) */
+PMA_EXPORT void __pma_store_wcsncat(wchar_t *dst, const wchar_t *src, size_t n) {
+  if (likely(!may_reach((const char *)dst)))
+    return;
+  __pma_store_n(dst + wcslen(dst), (wcsnlen(src, n) + 1) * sizeof(wchar_t));
 }
 
 /* ------------------------------------------------- non-temporal mem* calls */

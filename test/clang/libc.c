@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <wchar.h>
 
 struct rec { char name[32]; char buf[64]; };
 
@@ -32,3 +33,22 @@ long fill(struct rec *r, int fd) { return read(fd, r->buf, sizeof r->buf); }
 // CHECK:         call void @__pma_store_n(ptr %{{.*}}, i64 64)
 // CHECK-NEXT:    call i32 (ptr, i64, ptr, ...) @snprintf(
 void fmt(struct rec *r, int v) { snprintf(r->buf, sizeof r->buf, "%d", v); }
+
+// Wide-character writers count 4-byte wchar_t elements.
+struct wrec { wchar_t name[16]; };
+
+// CHECK-LABEL: define {{.*}}void @wset_name(
+// CHECK:         call void @__pma_store_wcscpy(ptr
+// CHECK-NEXT:    call ptr @wcscpy(
+void wset_name(struct wrec *r, const wchar_t *s) { wcscpy(r->name, s); }
+
+// CHECK-LABEL: define {{.*}}void @wclear(
+// CHECK:         call void @__pma_store_n(ptr %{{.*}}, i64 64)
+// CHECK-NEXT:    call ptr @wmemset(
+void wclear(struct wrec *r) { wmemset(r->name, L' ', 16); }
+
+// CHECK-LABEL: define {{.*}}void @wcopy(
+// CHECK:         [[B:%.*]] = mul i64 %{{.*}}, 4
+// CHECK-NEXT:    call void @__pma_store_n(ptr %{{.*}}, i64 [[B]])
+// CHECK-NEXT:    call ptr @wmemcpy(
+void wcopy(struct wrec *r, const wchar_t *s, size_t n) { wmemcpy(r->name, s, n); }

@@ -1,7 +1,8 @@
 // Store hooks: addresses outside the heap cost nothing; ranges straddling a
 // heap boundary are clipped to the part inside; the filter skips stores whose
 // bytes are all logged already in this FASE (and only those); the libc
-// string-writer hooks measure the string; every kind is rolled back.
+// string-writer hooks (and their wchar_t forms) measure the string; every
+// kind is rolled back.
 // RUN: %clang -O1 -g -Wall -Wextra -I%include -I%S/Inputs %s -o %t %link-pma
 // RUN: rm -f %t.heap && %t %t.heap | FileCheck %s
 // CHECK: outside the heap: 0 records
@@ -9,13 +10,16 @@
 // CHECK-NEXT: long ranges: 4 stores, 2 records, 2 filtered
 // CHECK-NEXT: straddling the end: 8 bytes logged
 // CHECK-NEXT: straddling the start: 8 bytes logged
+// CHECK-NEXT: wide strings: 48 bytes logged
 // CHECK-NEXT: rollback: 1 FASE, all fields restored
 #include "runtime-test.h"
+#include <wchar.h>
 
 struct root {
   char big[4096];
   char c; short s; int i; long l; __int128 q; char odd[13];
   char str[32], cat[32], ncat[32];
+  wchar_t wstr[8], wcat[8], wncat[8];
   long w;
 };
 static const char *path;
@@ -41,6 +45,17 @@ static void fill(struct root *r, int k) {
   strcpy(r->ncat, "y");
   __pma_store_strncat(r->ncat, "abcdefgh", 3);
   strncat(r->ncat, "abcdefgh", 3);
+  wchar_t wtmp[4] = {L's', L'0' + k, 0};
+  __pma_store_wcscpy(r->wstr, wtmp);
+  wcscpy(r->wstr, wtmp);
+  __pma_store_wcscpy(r->wcat, L"x");
+  wcscpy(r->wcat, L"x");
+  __pma_store_wcscat(r->wcat, wtmp);
+  wcscat(r->wcat, wtmp);
+  __pma_store_wcscpy(r->wncat, L"y");
+  wcscpy(r->wncat, L"y");
+  __pma_store_wcsncat(r->wncat, L"abcdefgh", 3);
+  wcsncat(r->wncat, L"abcdefgh", 3);
 }
 
 /* same -- does r hold fill(k) */
@@ -51,9 +66,11 @@ static int same(struct root *r, int k) {
   for (size_t i = 0; i < sizeof r->odd; i++)
     if (r->odd[i] != (char)k)
       return 0;
+  wchar_t wtmp[4] = {L's', L'0' + k, 0}, wcat[8] = {L'x', L's', L'0' + k, 0};
   return r->c == (char)k && r->s == (short)(3 * k) && r->i == 5 * k && r->l == 7L * k &&
          r->q == (__int128)k << 70 && !strcmp(r->str, tmp) && !strcmp(r->cat, cat) &&
-         !strcmp(r->ncat, "yabc");
+         !strcmp(r->ncat, "yabc") && !wcscmp(r->wstr, wtmp) && !wcscmp(r->wcat, wcat) &&
+         !wcscmp(r->wncat, L"yabc");
 }
 
 static void child(void *arg) {
@@ -142,6 +159,25 @@ int main(int argc, char **argv) {
   pma_get_stats(&b);
   printf("straddling the start: %llu bytes logged\n",
          (unsigned long long)(b.log_bytes - a.log_bytes));
+
+  /* the wchar_t hooks log 4 bytes per element: L"abc" and its terminator
+   * (16), L"de" + L'\0' appended after L"ab" (12), at most 4 of L"vwxyz"
+   * + L'\0' appended after L"" (20): 48 */
+  wcscpy(r->wstr, L"ab");
+  wcscpy(r->wncat, L"");
+  pma_sync();
+  pma_get_stats(&a);
+  pma_begin();
+  __pma_store_wcscpy(r->wcat, L"abc");
+  wcscpy(r->wcat, L"abc");
+  __pma_store_wcscat(r->wstr, L"de");
+  wcscat(r->wstr, L"de");
+  __pma_store_wcsncat(r->wncat, L"vwxyz", 4);
+  wcsncat(r->wncat, L"vwxyz", 4);
+  pma_end();
+  pma_get_stats(&b);
+  printf("wide strings: %llu bytes logged\n", (unsigned long long)(b.log_bytes - a.log_bytes));
+  fill(r, 1);
   CHECK(pma_close(h) == 0);
 
   CHECK(crashed(in_child(child, NULL)));
