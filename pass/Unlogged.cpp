@@ -68,8 +68,9 @@ bool pmatomic::remarkIndirectCall(const CallBase &CB,
   ++NumMissedIndirectCalls;
   ORE.emit([&] {
     return OptimizationRemarkMissed(DEBUG_TYPE, "IndirectCall", &CB)
-           << "indirect call may write memory: a callee not compiled with the "
-              "plugin (libc through a pointer) is not logged";
+           << "indirect call may write memory: if its callee is not compiled "
+              "with the plugin (libc through a pointer), its writes are not "
+              "logged";
   });
   return true;
 }

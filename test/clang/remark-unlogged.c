@@ -16,7 +16,7 @@ void *(*copy_fn)(void *, const void *, size_t) = memcpy;
 
 void through_global(struct rec *r, const char *s) {
   pthread_mutex_lock(&r->m);
-  // MISSED: remark-unlogged.c:[[@LINE+1]]:{{[0-9]+}}: remark: indirect call may write memory: a callee not compiled with the plugin (libc through a pointer) is not logged [-Rpass-missed=pmatomic]
+  // MISSED: remark-unlogged.c:[[@LINE+1]]:{{[0-9]+}}: remark: indirect call may write memory: if its callee is not compiled with the plugin (libc through a pointer), its writes are not logged [-Rpass-missed=pmatomic]
   copy_fn(r->buf, s, sizeof r->buf);
   pthread_mutex_unlock(&r->m);
 }

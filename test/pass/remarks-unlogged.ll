@@ -12,7 +12,7 @@ target triple = "x86_64-unknown-linux-gnu"
 @g = global [16 x i8] zeroinitializer
 %opaque = type opaque
 
-; REMARK: remark: {{.*}}indirect call may write memory: a callee not compiled with the plugin (libc through a pointer) is not logged
+; REMARK: remark: {{.*}}indirect call may write memory: if its callee is not compiled with the plugin (libc through a pointer), its writes are not logged
 define void @through_pointer(ptr %f, ptr %d, ptr %s, i64 %n) {
   call ptr %f(ptr %d, ptr %s, i64 %n)
   ret void
