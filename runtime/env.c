@@ -80,6 +80,24 @@ int pma_env_load(struct pma_env *env) {
     env->nt_threshold = v ? (size_t)v : SIZE_MAX;
   }
 
+  /* PMA_PREALLOC=full|sparse: how a heap file being created gets its blocks.
+   * full: posix_fallocate reserves them all, so a full disk fails the create
+   * instead of a later store; sparse: ftruncate only, blocks are allocated as
+   * pages are first written (a full disk then SIGBUSes the writing thread).
+   * Unset: full in pmem mode or when the new file is on a DAX file system,
+   * sparse otherwise (region.c, design.md section 5). */
+  env->prealloc = PMA_PREALLOC_AUTO;
+  if ((s = getenv("PMA_PREALLOC")) && *s) {
+    if (!strcmp(s, "full"))
+      env->prealloc = PMA_PREALLOC_FULL;
+    else if (!strcmp(s, "sparse"))
+      env->prealloc = PMA_PREALLOC_SPARSE;
+    else {
+      pma_err("PMA_PREALLOC: expected full or sparse, found \"%s\"", s);
+      return -EINVAL;
+    }
+  }
+
   /* PMA_VERBOSE=1: print what pma_open found and recovered to stderr. */
   env->verbose = parse_bool(getenv("PMA_VERBOSE"));
 

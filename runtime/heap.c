@@ -143,7 +143,8 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
             "pmatomic: opened %s (%s mode, %zu bytes at %p, %s%s): rolled back %llu FASEs "
             "(%llu records, %llu bytes) from %llu thread logs\n",
             path, pma_mode_name(mode), h->size, (void *)h->base,
-            h->rec.created ? "created" : h->rec.was_clean ? "closed cleanly" : "not closed cleanly",
+            h->rec.created ? (h->prealloc_full ? "created, blocks reserved" : "created, sparse")
+            : h->rec.was_clean ? "closed cleanly" : "not closed cleanly",
             h->media_pmem ? ", persistent memory" : "",
             (unsigned long long)h->rec.fases_rolled_back,
             (unsigned long long)h->rec.records_applied, (unsigned long long)h->rec.bytes_restored,

@@ -242,6 +242,13 @@ struct pma_flush_ops {
 enum pma_sim_policy { PMA_SIM_NONE, PMA_SIM_ALL, PMA_SIM_RANDOM, PMA_SIM_PREFIX };
 
 /* Environment (env.c): parsed once per pma_open. */
+/* How a new heap file gets its disk blocks (PMA_PREALLOC, region.c). */
+enum pma_prealloc {
+  PMA_PREALLOC_AUTO,   /* unset: full for pmem mode or a DAX file, else sparse */
+  PMA_PREALLOC_FULL,   /* posix_fallocate: a full disk fails the create */
+  PMA_PREALLOC_SPARSE, /* ftruncate: blocks are allocated as pages are first written */
+};
+
 struct pma_env {
   int mode_set;
   enum pma_mode mode;
@@ -257,6 +264,7 @@ struct pma_env {
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
+  enum pma_prealloc prealloc;     /* PMA_PREALLOC: how a new heap file gets its blocks */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -297,6 +305,7 @@ struct pma_heap {
   size_t size;
   enum pma_mode mode;
   int media_pmem;          /* mapping is real persistent memory (MAP_SYNC / pmem_is_pmem) */
+  int prealloc_full;       /* created by this open with every block reserved (region.c) */
   struct pma_header *hdr;
   struct pma_slot *slots;
   uint8_t *map;            /* chunk map */

@@ -6,9 +6,12 @@
  * to take the flock: a refused open never modifies the file.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <libpmem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,14 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+/* A heap being created is built under "<path>.tmp.<pid>.<8 hex digits>"
+ * (region_create); nothing else is ever named like that. */
+#define TMP_INFIX ".tmp."
+#define TMP_HEX 8
 
 /* align_up -- round v up to a multiple of the power of two a */
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -104,10 +115,103 @@ static void fsync_dir(const char *path) {
   }
 }
 
+/* tmp_pid -- the creator's pid if name is exactly base's temporary-name
+ * pattern (base ".tmp." decimal pid "." 8 lowercase hex digits), else 0 */
+static long tmp_pid(const char *name, const char *base) {
+  size_t bl = strlen(base), il = strlen(TMP_INFIX);
+  if (strncmp(name, base, bl) || strncmp(name + bl, TMP_INFIX, il))
+    return 0;
+  const char *p = name + bl + il;
+  long pid = 0;
+  if (*p < '1' || *p > '9')
+    return 0;
+  for (; isdigit((unsigned char)*p); p++) {
+    if (pid > (1L << 30))
+      return 0;
+    pid = pid * 10 + (*p - '0');
+  }
+  if (*p++ != '.')
+    return 0;
+  for (int k = 0; k < TMP_HEX; k++, p++)
+    if (!isdigit((unsigned char)*p) && (*p < 'a' || *p > 'f'))
+      return 0;
+  return *p ? 0 : pid;
+}
+
+/* remove_stale_temps -- delete the temporaries of path that a creation killed
+ * part-way left behind (they are never a valid heap: the heap gets its name
+ * only when complete).  A temporary is stale when its creator is gone: no
+ * flock on it (a live creator holds one from the moment it made the file,
+ * which also covers a creator in another pid namespace) and its pid names no
+ * process (kill(pid, 0) is ESRCH; a live pid, even a reused one, keeps the
+ * file, which covers the instant between a creator's open and its flock).
+ * Only regular files with exactly the temporary-name pattern are touched. */
+static void remove_stale_temps(const char *path, int verbose) {
+  char *dcopy = strdup(path), *bcopy = strdup(path);
+  if (!dcopy || !bcopy)
+    goto out;
+  const char *dir = dirname(dcopy), *base = basename(bcopy);
+  DIR *d = opendir(dir);
+  if (!d)
+    goto out;
+  int dfd = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long pid = tmp_pid(e->d_name, base);
+    if (!pid || pid == (long)getpid())
+      continue;
+    int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    struct stat st, now;
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !flock(fd, LOCK_EX | LOCK_NB) &&
+        kill((pid_t)pid, 0) && errno == ESRCH &&
+        !fstatat(dfd, e->d_name, &now, AT_SYMLINK_NOFOLLOW) && now.st_ino == st.st_ino &&
+        now.st_dev == st.st_dev && !unlinkat(dfd, e->d_name, 0) && verbose)
+      fprintf(stderr,
+              "pmatomic: removed %s/%s: the temporary file of a heap creation that process "
+              "%ld did not finish (%lld bytes; that process no longer exists)\n",
+              dir, e->d_name, pid, (long long)st.st_size);
+    close(fd); /* drops the flock */
+  }
+  closedir(d);
+out:
+  free(dcopy);
+  free(bcopy);
+}
+
+/* is_dax -- does the open file fd live on a DAX file system (its mapping
+ * would be persistent memory); 0 when the kernel cannot say (before 5.8) */
+static int is_dax(int fd) {
+  struct statx stx;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+    return 0;
+  return (stx.stx_attributes_mask & STATX_ATTR_DAX) && (stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+/* want_full -- reserve every block of a new heap file now?  PMA_PREALLOC
+ * decides; unset: yes in pmem mode and on DAX (a hole there is filled by a
+ * page fault, which SIGBUSes on a full device and is slow), no otherwise (a
+ * process-mode heap's pages live in the page cache: blocks are found when
+ * pages are first written, and many mostly empty heaps cost little disk). */
+static int want_full(const struct pma_heap *h, int fd) {
+  switch (h->env.prealloc) {
+  case PMA_PREALLOC_FULL:
+    return 1;
+  case PMA_PREALLOC_SPARSE:
+    return 0;
+  case PMA_PREALLOC_AUTO:
+    break;
+  }
+  if (h->mode == PMA_MODE_PMEM)
+    return 1;
+  return h->mode == PMA_MODE_DEFAULT && is_dax(fd);
+}
+
 /* region_create -- build a new heap under a temporary name and move it to
  * path without replacing anything: 0 created, 1 path appeared meanwhile
  * (someone else created it), <0 error (message set) */
-static int region_create(const char *path, size_t size, uintptr_t base) {
+static int region_create(struct pma_heap *h, const char *path, size_t size, uintptr_t base) {
   struct pma_geometry g;
   int rc = pma_geometry(size, &g);
   if (rc)
@@ -127,7 +231,7 @@ static int region_create(const char *path, size_t size, uintptr_t base) {
   uint32_t rnd = 0;
   if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
     rnd = (uint32_t)time(NULL);
-  snprintf(tmp, tlen, "%s.tmp.%ld.%08x", path, (long)getpid(), rnd);
+  snprintf(tmp, tlen, "%s" TMP_INFIX "%ld.%0*x", path, (long)getpid(), TMP_HEX, rnd);
   int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) {
     rc = -errno;
@@ -135,16 +239,25 @@ static int region_create(const char *path, size_t size, uintptr_t base) {
     free(tmp);
     return rc;
   }
+  /* Held until the file is complete: remove_stale_temps leaves it alone. */
+  flock(fd, LOCK_EX | LOCK_NB);
 
-  /* Reserve the blocks now: a sparse heap would SIGBUS on a full disk. */
-  int e = posix_fallocate(fd, 0, (off_t)size);
-  if (e == EOPNOTSUPP || e == EINVAL)
+  /* Full: a full disk fails here, not as a SIGBUS in a store later. */
+  int full = want_full(h, fd), e = 0;
+  if (full) {
+    e = posix_fallocate(fd, 0, (off_t)size);
+    if (e == EOPNOTSUPP || e == EINVAL)
+      full = 0;
+  }
+  if (!full)
     e = ftruncate(fd, (off_t)size) ? errno : 0;
   if (e) {
     rc = -e;
-    pma_err("cannot allocate %zu bytes for %s: %s", size, tmp, strerror(e));
+    pma_err("cannot %s %zu bytes for %s: %s", full ? "allocate" : "size the file to", size, tmp,
+            strerror(e));
     goto fail;
   }
+  h->prealloc_full = full;
 
   struct pma_header *hdr = calloc(1, sizeof *hdr);
   if (!hdr) {
@@ -340,6 +453,7 @@ static void *map_fixed(int fd, uintptr_t base, size_t size, int priv, int *sync)
 /* open_or_create -- open path read-write, creating it if absent and allowed */
 static int open_or_create(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
                           unsigned flags) {
+  remove_stale_temps(path, h->env.verbose);
   for (int tries = 0; tries < 3; tries++) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd >= 0) {
@@ -359,7 +473,7 @@ static int open_or_create(struct pma_heap *h, const char *path, size_t size, uin
       pma_err("heap file %s does not exist (PMA_OPEN_NOCREATE)", path);
       return -ENOENT;
     }
-    int rc = region_create(path, size, base);
+    int rc = region_create(h, path, size, base);
     if (rc < 0)
       return rc;
     h->rec.created = rc == 0;
