@@ -176,6 +176,21 @@ int pma_env_load(struct pma_env *env) {
     env->dirty_cap = (uint32_t)v;
   }
 
+  /* PMA_TEST_CREATE=named|kill|named-kill: TESTS ONLY -- how a heap file is
+   * created (region.c): "named" builds it under a named temporary, as on a
+   * file system without O_TMPFILE; "kill" SIGKILLs the process once the new
+   * file is sized, before it gets its name (a creation killed part-way). */
+  if ((s = getenv("PMA_TEST_CREATE")) && *s) {
+    if (!strcmp(s, "named") || !strcmp(s, "named-kill"))
+      env->test_create_named = 1;
+    if (!strcmp(s, "kill") || !strcmp(s, "named-kill"))
+      env->test_create_kill = 1;
+    if (!env->test_create_named && !env->test_create_kill) {
+      pma_err("PMA_TEST_CREATE: expected named, kill or named-kill, found \"%s\"", s);
+      return -EINVAL;
+    }
+  }
+
 #ifdef PMA_MUTANT_BUILD
   /* PMA_MUTANT=<n>|<name>: mutant runtime only (libpmatomic_rt_mutant, built
    * with -DPMA_MUTANTS=ON): run with seeded protocol bug n (runtime/mutants.h).

@@ -271,6 +271,8 @@ struct pma_env {
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
   enum pma_prealloc prealloc;     /* PMA_PREALLOC: how a new heap file gets its blocks */
+  int test_create_named;          /* PMA_TEST_CREATE: a named temporary, no O_TMPFILE */
+  int test_create_kill;           /* PMA_TEST_CREATE: SIGKILL inside the creation */
 };
 
 struct pma_alloc; /* alloc.c */

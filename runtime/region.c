@@ -208,9 +208,103 @@ static int want_full(const struct pma_heap *h, int fd) {
   return h->mode == PMA_MODE_DEFAULT && is_dax(fd);
 }
 
-/* region_create -- build a new heap under a temporary name and move it to
- * path without replacing anything: 0 created, 1 path appeared meanwhile
- * (someone else created it), <0 error (message set) */
+/* fill_new -- size the new file fd (named name in messages) and write its
+ * header, fsynced; 0 or <0 (message set) */
+static int fill_new(struct pma_heap *h, int fd, const char *name, size_t size, uintptr_t base,
+                    const struct pma_geometry *g) {
+  /* Full: a full disk fails here, not as a SIGBUS in a store later. */
+  int full = want_full(h, fd), e = 0, rc;
+  if (full) {
+    e = posix_fallocate(fd, 0, (off_t)size);
+    if (e == EOPNOTSUPP || e == EINVAL)
+      full = 0;
+  }
+  if (!full)
+    e = ftruncate(fd, (off_t)size) ? errno : 0;
+  if (e) {
+    pma_err("cannot %s %zu bytes for %s: %s", full ? "allocate" : "size the file to", size, name,
+            strerror(e));
+    return -e;
+  }
+  h->prealloc_full = full;
+  if (h->env.test_create_kill)
+    raise(SIGKILL);
+
+  struct pma_header *hdr = calloc(1, sizeof *hdr);
+  if (!hdr) {
+    pma_err("out of memory");
+    return -ENOMEM;
+  }
+  memcpy(hdr->s.magic, PMA_MAGIC, 8);
+  hdr->s.version = PMA_FORMAT_VERSION;
+  hdr->s.hdr_size = PMA_HDR_SIZE;
+  hdr->s.heap_size = size;
+  hdr->s.base = base;
+  if (getrandom(hdr->s.uuid, sizeof hdr->s.uuid, 0) != sizeof hdr->s.uuid) {
+    uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    memcpy(hdr->s.uuid, &t, 8);
+  }
+  hdr->s.chunk_size = PMA_CHUNK;
+  hdr->s.nchunks = g->nchunks;
+  hdr->s.slot_off = PMA_SLOT_OFF;
+  hdr->s.nslots = PMA_NSLOTS;
+  hdr->s.slot_size = PMA_SLOT_SIZE;
+  hdr->s.map_off = g->map_off;
+  hdr->s.data_off = g->data_off;
+  hdr->s.ctime = (uint64_t)time(NULL);
+  hdr->s.checksum = pma_hdr_checksum(&hdr->s);
+  hdr->d.clean = 1;
+  /* Slot table and chunk map start as zeros: the file is fresh. */
+  rc = write_all(fd, hdr, sizeof *hdr, 0);
+  free(hdr);
+  if (rc) {
+    pma_err("cannot write the header of %s: %s", name, strerror(-rc));
+    return rc;
+  }
+  if (fsync(fd)) {
+    rc = -errno;
+    pma_err("cannot fsync %s: %s", name, strerror(errno));
+    return rc;
+  }
+  return 0;
+}
+
+/* create_unnamed -- build the heap in an O_TMPFILE file of path's directory
+ * and link it in as path (linkat refuses to replace): a creator killed
+ * part-way leaves nothing behind, the kernel frees an unlinked file.  0
+ * created, 1 path appeared meanwhile, <0 error (message set), 2 this way is
+ * not available here (no O_TMPFILE in the file system, no /proc to link
+ * through): use a named temporary */
+static int create_unnamed(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
+                          const struct pma_geometry *g) {
+  if (h->env.test_create_named)
+    return 2;
+  char *dcopy = strdup(path);
+  if (!dcopy) {
+    pma_err("out of memory");
+    return -ENOMEM;
+  }
+  int fd = open(dirname(dcopy), O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+  free(dcopy);
+  if (fd < 0)
+    return 2;
+  int rc = fill_new(h, fd, path, size, base, g);
+  if (!rc) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) &&
+        (errno == EEXIST || linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)))
+      rc = errno == EEXIST ? 1 : 2;
+  }
+  close(fd);
+  if (!rc)
+    fsync_dir(path);
+  return rc;
+}
+
+/* region_create -- build a new heap where no one sees it half-built and
+ * give it the name path without replacing anything: 0 created, 1 path
+ * appeared meanwhile (someone else created it), <0 error (message set) */
 static int region_create(struct pma_heap *h, const char *path, size_t size, uintptr_t base) {
   struct pma_geometry g;
   int rc = pma_geometry(size, &g);
@@ -221,7 +315,10 @@ static int region_create(struct pma_heap *h, const char *path, size_t size, uint
             (unsigned long)base, size);
     return -EINVAL;
   }
+  if ((rc = create_unnamed(h, path, size, base, &g)) != 2)
+    return rc;
 
+  /* A named temporary: removed by remove_stale_temps if we are killed. */
   size_t tlen = strlen(path) + 64;
   char *tmp = malloc(tlen);
   if (!tmp) {
@@ -241,61 +338,9 @@ static int region_create(struct pma_heap *h, const char *path, size_t size, uint
   }
   /* Held until the file is complete: remove_stale_temps leaves it alone. */
   flock(fd, LOCK_EX | LOCK_NB);
-
-  /* Full: a full disk fails here, not as a SIGBUS in a store later. */
-  int full = want_full(h, fd), e = 0;
-  if (full) {
-    e = posix_fallocate(fd, 0, (off_t)size);
-    if (e == EOPNOTSUPP || e == EINVAL)
-      full = 0;
-  }
-  if (!full)
-    e = ftruncate(fd, (off_t)size) ? errno : 0;
-  if (e) {
-    rc = -e;
-    pma_err("cannot %s %zu bytes for %s: %s", full ? "allocate" : "size the file to", size, tmp,
-            strerror(e));
+  rc = fill_new(h, fd, tmp, size, base, &g);
+  if (rc)
     goto fail;
-  }
-  h->prealloc_full = full;
-
-  struct pma_header *hdr = calloc(1, sizeof *hdr);
-  if (!hdr) {
-    rc = -ENOMEM;
-    pma_err("out of memory");
-    goto fail;
-  }
-  memcpy(hdr->s.magic, PMA_MAGIC, 8);
-  hdr->s.version = PMA_FORMAT_VERSION;
-  hdr->s.hdr_size = PMA_HDR_SIZE;
-  hdr->s.heap_size = size;
-  hdr->s.base = base;
-  if (getrandom(hdr->s.uuid, sizeof hdr->s.uuid, 0) != sizeof hdr->s.uuid) {
-    uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    memcpy(hdr->s.uuid, &t, 8);
-  }
-  hdr->s.chunk_size = PMA_CHUNK;
-  hdr->s.nchunks = g.nchunks;
-  hdr->s.slot_off = PMA_SLOT_OFF;
-  hdr->s.nslots = PMA_NSLOTS;
-  hdr->s.slot_size = PMA_SLOT_SIZE;
-  hdr->s.map_off = g.map_off;
-  hdr->s.data_off = g.data_off;
-  hdr->s.ctime = (uint64_t)time(NULL);
-  hdr->s.checksum = pma_hdr_checksum(&hdr->s);
-  hdr->d.clean = 1;
-  /* Slot table and chunk map start as zeros: the file is fresh. */
-  rc = write_all(fd, hdr, sizeof *hdr, 0);
-  free(hdr);
-  if (rc) {
-    pma_err("cannot write the header of %s: %s", tmp, strerror(-rc));
-    goto fail;
-  }
-  if (fsync(fd)) {
-    rc = -errno;
-    pma_err("cannot fsync %s: %s", tmp, strerror(errno));
-    goto fail;
-  }
   close(fd);
   fd = -1;
 

@@ -1,18 +1,26 @@
-// Heap creation (issue #18 item 8).  A creation killed part-way leaves its
-// temporary "<heap>.tmp.<pid>.<8 hex>" behind; the next pma_open removes it
-// when its creator is gone, and keeps the temporaries of live creators (a
-// flock on the file, or a pid that names a live process) and every file that
-// is not exactly that pattern.  PMA_PREALLOC chooses whether a new heap has
-// all its blocks reserved (full) or is sparse; unset, process mode is sparse
-// and pmem mode full.
+// Heap creation (issue #18 item 8).  A new heap is built in an unnamed
+// O_TMPFILE file and linked in when complete, so a creation killed part-way
+// leaves nothing; where that is not available it is built under a named
+// temporary "<heap>.tmp.<pid>.<8 hex>", which a killed creation leaves behind
+// and the next pma_open removes when its creator is gone, keeping the
+// temporaries of live creators (a flock on the file, or a pid that names a
+// live process) and every file that is not exactly that pattern.
+// PMA_PREALLOC chooses whether a new heap has all its blocks reserved (full)
+// or is sparse; unset, process mode is sparse and pmem mode full.
+// PMA_TEST_CREATE (tests only) forces the named temporary and kills the
+// creator once the new file is sized.
 // RUN: %clang -O1 -g -Wall -Wextra -I%include -I%S/Inputs %s -o %t %link-pma
 // RUN: rm -rf %t.d && mkdir %t.d && env PMA_VERBOSE=1 %t %t.d/h.heap 2>&1 | FileCheck %s
 //
-// The killed creator's temporary is removed, with a message under PMA_VERBOSE:
-// CHECK: pmatomic: removed {{.*}}/h.heap.tmp.[[DEAD:[0-9]+]].0badc0de: the temporary file of a heap creation that process [[DEAD]] did not finish (1048576 bytes; that process no longer exists)
+// CHECK: killed creation, unnamed file: 0 files left
+// CHECK-NEXT: killed creation, named temporary: 1 file left
+// The killed creators' temporaries are removed, with a message under PMA_VERBOSE:
+// CHECK-DAG: pmatomic: removed {{.*}}/h.heap.tmp.[[DEAD:[0-9]+]].0badc0de: the temporary file of a heap creation that process [[DEAD]] did not finish (1048576 bytes; that process no longer exists)
+// CHECK-DAG: pmatomic: removed {{.*}}/h.heap.tmp.[[KILLED:[0-9]+]].{{[0-9a-f]+}}: the temporary file of a heap creation that process [[KILLED]] did not finish (8388608 bytes; that process no longer exists)
 // CHECK-NOT: pmatomic: removed
 // CHECK: pmatomic: opened {{.*}}h.heap (process mode, 8388608 bytes at {{.*}}, created, sparse)
 // CHECK: killed creator's temporary: removed
+// CHECK-NEXT: killed creation's named temporary: removed
 // CHECK-NEXT: live creator (flock): kept
 // CHECK-NEXT: live pid, no flock yet: kept
 // CHECK-NEXT: dead pid, flock held (other pid namespace): kept
@@ -35,6 +43,7 @@
 // CHECK-NEXT: pmatomic: opened {{.*}} (process mode, 8388608 bytes at {{.*}}, created, sparse)
 // CHECK-NEXT: sparse again: sparse
 // CHECK: sparse heap reopened: root 4242
+#include <dirent.h>
 #include <sys/file.h>
 
 #include "runtime-test.h"
@@ -72,6 +81,35 @@ static long killed_creator(const char *heap) {
   int st;
   CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
   return pid;
+}
+
+/* killed_create -- a child that creates dir/heap with PMA_TEST_CREATE=how
+ * and is SIGKILLed inside the creation; returns how many files named
+ * heap... it left in dir (the last one's path in left, if given) */
+static int killed_create(const char *heap, const char *how, char *left) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, heap);
+  fflush(stdout);
+  pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid == 0) {
+    setenv("PMA_TEST_CREATE", how, 1);
+    pma_open(path, SIZE);
+    _exit(3); /* not reached */
+  }
+  int st, n = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  DIR *d = opendir(dir);
+  CHECK(d);
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (!strncmp(e->d_name, heap, strlen(heap))) {
+      n++;
+      if (left)
+        snprintf(left, 4200, "%s/%s", dir, e->d_name);
+    }
+  closedir(d);
+  return n;
 }
 
 /* live_child -- a child that holds a flock on path (if given) and waits
@@ -139,6 +177,12 @@ int main(int argc, char **argv) {
   snprintf(dir, sizeof dir, "%.*s", (int)(heap - 1 - argv[1]), argv[1]);
   setvbuf(stdout, NULL, _IOLBF, 0);
 
+  /* Creations killed once the file is sized: unnamed, then named. */
+  printf("killed creation, unnamed file: %d files left\n", killed_create("h2.heap", "kill", NULL));
+  char named[4200];
+  int left = killed_create("h.heap", "named-kill", named);
+  printf("killed creation, named temporary: %d file%s left\n", left, left == 1 ? "" : "s");
+
   char dead[4200], flocked[4200], livepid[4200], nsflock[4200], suffix[4200], upper[4200],
       short7[4200], other[4200], notreg[4200];
   long dpid = killed_creator("h.heap");
@@ -185,6 +229,7 @@ int main(int argc, char **argv) {
   CHECK(pma_close(h) == 0);
   fflush(stderr);
   report("killed creator's temporary", dead);
+  report("killed creation's named temporary", named);
   report("live creator (flock)", flocked);
   report("live pid, no flock yet", livepid);
   report("dead pid, flock held (other pid namespace)", nsflock);
