@@ -41,8 +41,9 @@
 #define STATX_ATTR_DAX 0x00200000
 #endif
 
-/* A heap being created is built under "<path>.tmp.<pid>.<8 hex digits>"
- * (region_create); nothing else is ever named like that. */
+/* Where O_TMPFILE cannot be used, a heap being created is built under
+ * "<path>.tmp.<pid>.<8 hex digits>" (region_create); nothing else is ever
+ * named like that. */
 #define TMP_INFIX ".tmp."
 #define TMP_HEX 8
 
