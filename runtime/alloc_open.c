@@ -186,8 +186,40 @@ static int maps_valid(struct pma_heap *h) {
   return pma_root_check(h);
 }
 
-/* pma_alloc_open -- build the volatile allocator from the durable maps */
-int pma_alloc_open(struct pma_heap *h) {
+/* reclaim_chunk -- PMA_OPEN_WH_RECLAIM: free chunk i (a run, a large extent
+ * or a leftover of one) whatever it holds; returns the chunks it covered.
+ * Single map-byte writes, flushed, fenced with pma_open's header update: any
+ * subset of them that a crash keeps is a valid map (an extent whose head is
+ * freed and tail is not leaves 0x42 bytes after 0x00, which the next open
+ * frees), and the next restart reclaims the rest. */
+static uint64_t reclaim_chunk(struct pma_thread *t, struct pma_heap *h, uint64_t i) {
+  uint8_t m = h->map[i];
+  uint64_t n = 1;
+  if (m >= 1 && m <= PMA_NCLASSES) {
+    const uint8_t *bm = (const uint8_t *)pma_chunk_at(h, i);
+    for (uint32_t k = 0; k < pma_run_blocks[m - 1]; k++)
+      if (bm[k] == PMA_BLK_USED) {
+        h->reclaimed_blocks++;
+        h->reclaimed_bytes += pma_class_size[m - 1];
+      }
+  } else {
+    while (i + n < h->nchunks && h->map[i + n] == PMA_MAP_LARGE_NEXT)
+      n++;
+    if (m == PMA_MAP_LARGE) {
+      h->reclaimed_blocks++;
+      h->reclaimed_bytes += n * PMA_CHUNK;
+    }
+  }
+  for (uint64_t k = n; k-- > 0;) { /* tail first: a kept prefix stays an extent */
+    set_map(t, h, i + k, PMA_MAP_FREE);
+    bit_set(h->alloc, i + k, 1);
+  }
+  return n;
+}
+
+/* pma_alloc_open -- build the volatile allocator from the durable maps
+ * (reclaim: with every block given back first, section 6 of design.md) */
+int pma_alloc_open(struct pma_heap *h, int reclaim) {
   pma_classes_init();
   struct pma_thread *t = pma_self();
   struct pma_alloc *a = calloc(1, sizeof *a);
@@ -207,9 +239,20 @@ int pma_alloc_open(struct pma_heap *h) {
   h->alloc = a;
   if (mark_log_chains(h, reach) || maps_valid(h))
     goto fail;
+  if (reclaim && h->hdr->d.clean) {
+    /* a crash part-way must not leave a heap marked clean with the
+     * leftovers of a free (pmatomic check accepts those only after a crash) */
+    h->hdr->d.clean = 0;
+    pma_persist_now(t, &h->hdr->d.clean, sizeof h->hdr->d.clean);
+    pma_region_sync(h, &h->hdr->d, sizeof h->hdr->d);
+  }
 
   for (uint64_t i = 0; i < h->nchunks; i++) {
     uint8_t m = h->map[i];
+    if (reclaim && m != PMA_MAP_FREE && m != PMA_MAP_LOG) {
+      i += reclaim_chunk(t, h, i) - 1;
+      continue;
+    }
     if (m == PMA_MAP_FREE) {
       bit_set(a, i, 1);
     } else if (m <= PMA_NCLASSES) {

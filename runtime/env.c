@@ -80,6 +80,24 @@ int pma_env_load(struct pma_env *env) {
     env->nt_threshold = v ? (size_t)v : SIZE_MAX;
   }
 
+  /* PMA_PREALLOC=full|sparse: how a heap file being created gets its blocks.
+   * full: posix_fallocate reserves them all, so a full disk fails the create
+   * instead of a later store; sparse: ftruncate only, blocks are allocated as
+   * pages are first written (a full disk then SIGBUSes the writing thread).
+   * Unset: full in pmem mode or when the new file is on a DAX file system,
+   * sparse otherwise (region.c, design.md section 5). */
+  env->prealloc = PMA_PREALLOC_AUTO;
+  if ((s = getenv("PMA_PREALLOC")) && *s) {
+    if (!strcmp(s, "full"))
+      env->prealloc = PMA_PREALLOC_FULL;
+    else if (!strcmp(s, "sparse"))
+      env->prealloc = PMA_PREALLOC_SPARSE;
+    else {
+      pma_err("PMA_PREALLOC: expected full or sparse, found \"%s\"", s);
+      return -EINVAL;
+    }
+  }
+
   /* PMA_VERBOSE=1: print what pma_open found and recovered to stderr. */
   env->verbose = parse_bool(getenv("PMA_VERBOSE"));
 
@@ -156,6 +174,21 @@ int pma_env_load(struct pma_env *env) {
       return -EINVAL;
     }
     env->dirty_cap = (uint32_t)v;
+  }
+
+  /* PMA_TEST_CREATE=named|kill|named-kill: TESTS ONLY -- how a heap file is
+   * created (region.c): "named" builds it under a named temporary, as on a
+   * file system without O_TMPFILE; "kill" SIGKILLs the process once the new
+   * file is sized, before it gets its name (a creation killed part-way). */
+  if ((s = getenv("PMA_TEST_CREATE")) && *s) {
+    if (!strcmp(s, "named") || !strcmp(s, "named-kill"))
+      env->test_create_named = 1;
+    if (!strcmp(s, "kill") || !strcmp(s, "named-kill"))
+      env->test_create_kill = 1;
+    if (!env->test_create_named && !env->test_create_kill) {
+      pma_err("PMA_TEST_CREATE: expected named, kill or named-kill, found \"%s\"", s);
+      return -EINVAL;
+    }
   }
 
 #ifdef PMA_MUTANT_BUILD

@@ -77,8 +77,9 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
     pma_err("pma_open: PMA_OPEN_NOCREATE and PMA_OPEN_CREATE_ONLY exclude each other");
     return NULL;
   }
-  if (opts->flags & ~(PMA_OPEN_NOCREATE | PMA_OPEN_CREATE_ONLY)) {
-    pma_err("pma_open: unknown flags %#x", opts->flags & ~(PMA_OPEN_NOCREATE | PMA_OPEN_CREATE_ONLY));
+  const unsigned known = PMA_OPEN_NOCREATE | PMA_OPEN_CREATE_ONLY | PMA_OPEN_WH_RECLAIM;
+  if (opts->flags & ~known) {
+    pma_err("pma_open: unknown flags %#x", opts->flags & ~known);
     return NULL;
   }
   if (opts->base & (PMA_CHUNK - 1)) {
@@ -125,7 +126,12 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
   pma_rt.base = (uintptr_t)h->base;
   pma_rt.epoch++;
   h->rec.was_clean = h->hdr->d.clean == 1;
-  if (pma_recover(h) || pma_alloc_open(h))
+  if (pma_recover(h))
+    goto fail;
+  /* after recovery: the root it leaves decides (a program that anchors its
+   * data in the root finds it again, an unmodified one has none) */
+  int reclaim = (opts->flags & PMA_OPEN_WH_RECLAIM) && !h->hdr->d.root_off;
+  if (pma_alloc_open(h, reclaim))
     goto fail;
   pma_locks_open();
   pma_deps_open(h);
@@ -143,7 +149,8 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
             "pmatomic: opened %s (%s mode, %zu bytes at %p, %s%s): rolled back %llu FASEs "
             "(%llu records, %llu bytes) from %llu thread logs\n",
             path, pma_mode_name(mode), h->size, (void *)h->base,
-            h->rec.created ? "created" : h->rec.was_clean ? "closed cleanly" : "not closed cleanly",
+            h->rec.created ? (h->prealloc_full ? "created, blocks reserved" : "created, sparse")
+            : h->rec.was_clean ? "closed cleanly" : "not closed cleanly",
             h->media_pmem ? ", persistent memory" : "",
             (unsigned long long)h->rec.fases_rolled_back,
             (unsigned long long)h->rec.records_applied, (unsigned long long)h->rec.bytes_restored,

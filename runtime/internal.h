@@ -41,6 +41,12 @@
 #define PMA_MIN_CHUNKS 4u  /* a new heap must hold at least this many data chunks */
 #define PMA_MAX_HEAP (1ull << 46) /* heap offsets are 48 bits in records; keep margin */
 #define PMA_DEFAULT_BASE ((uintptr_t)0x300000000000ull)
+
+/* pma_open_opts flag of whole-heap mode only (wholeheap.c), not in
+ * pmatomic.h: after recovery, a heap that has no root object gets every
+ * block back -- a restarted unmodified program cannot name the previous
+ * run's blocks, so they would stay allocated for good (docs/wholeheap.md). */
+#define PMA_OPEN_WH_RECLAIM 0x80000000u
 #define PMA_LINE 64u
 
 /* Static header: offset 0, written once at creation, checksummed. */
@@ -242,6 +248,13 @@ struct pma_flush_ops {
 enum pma_sim_policy { PMA_SIM_NONE, PMA_SIM_ALL, PMA_SIM_RANDOM, PMA_SIM_PREFIX };
 
 /* Environment (env.c): parsed once per pma_open. */
+/* How a new heap file gets its disk blocks (PMA_PREALLOC, region.c). */
+enum pma_prealloc {
+  PMA_PREALLOC_AUTO,   /* unset: full for pmem mode or a DAX file, else sparse */
+  PMA_PREALLOC_FULL,   /* posix_fallocate: a full disk fails the create */
+  PMA_PREALLOC_SPARSE, /* ftruncate: blocks are allocated as pages are first written */
+};
+
 struct pma_env {
   int mode_set;
   enum pma_mode mode;
@@ -257,6 +270,9 @@ struct pma_env {
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
+  enum pma_prealloc prealloc;     /* PMA_PREALLOC: how a new heap file gets its blocks */
+  int test_create_named;          /* PMA_TEST_CREATE: a named temporary, no O_TMPFILE */
+  int test_create_kill;           /* PMA_TEST_CREATE: SIGKILL inside the creation */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -297,6 +313,8 @@ struct pma_heap {
   size_t size;
   enum pma_mode mode;
   int media_pmem;          /* mapping is real persistent memory (MAP_SYNC / pmem_is_pmem) */
+  int prealloc_full;       /* created by this open with every block reserved (region.c) */
+  uint64_t reclaimed_blocks, reclaimed_bytes; /* PMA_OPEN_WH_RECLAIM gave these back */
   struct pma_header *hdr;
   struct pma_slot *slots;
   uint8_t *map;            /* chunk map */
@@ -490,7 +508,8 @@ int pma_chunk_is_log(struct pma_heap *h, uint64_t off) PMA_HIDDEN;
 
 /* alloc.c, alloc_open.c */
 void pma_classes_init(void) PMA_HIDDEN;
-int pma_alloc_open(struct pma_heap *h) PMA_HIDDEN;
+/* reclaim: give every block back (the chunks of live log chains stay) */
+int pma_alloc_open(struct pma_heap *h, int reclaim) PMA_HIDDEN;
 void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
 uint64_t pma_alloc_log_chunk(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;

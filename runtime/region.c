@@ -6,9 +6,12 @@
  * to take the flock: a refused open never modifies the file.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <libpmem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,15 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+/* Where O_TMPFILE cannot be used, a heap being created is built under
+ * "<path>.tmp.<pid>.<8 hex digits>" (region_create); nothing else is ever
+ * named like that. */
+#define TMP_INFIX ".tmp."
+#define TMP_HEX 8
 
 /* align_up -- round v up to a multiple of the power of two a */
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -104,53 +116,125 @@ static void fsync_dir(const char *path) {
   }
 }
 
-/* region_create -- build a new heap under a temporary name and move it to
- * path without replacing anything: 0 created, 1 path appeared meanwhile
- * (someone else created it), <0 error (message set) */
-static int region_create(const char *path, size_t size, uintptr_t base) {
-  struct pma_geometry g;
-  int rc = pma_geometry(size, &g);
-  if (rc)
-    return rc;
-  if (base + size < base || base + size > 0x7ffffffff000ull) {
-    pma_err("base address %#lx + heap size %zu does not fit in the user address space",
-            (unsigned long)base, size);
-    return -EINVAL;
+/* tmp_pid -- the creator's pid if name is exactly base's temporary-name
+ * pattern (base ".tmp." decimal pid "." 8 lowercase hex digits), else 0 */
+static long tmp_pid(const char *name, const char *base) {
+  size_t bl = strlen(base), il = strlen(TMP_INFIX);
+  if (strncmp(name, base, bl) || strncmp(name + bl, TMP_INFIX, il))
+    return 0;
+  const char *p = name + bl + il;
+  long pid = 0;
+  if (*p < '1' || *p > '9')
+    return 0;
+  for (; isdigit((unsigned char)*p); p++) {
+    if (pid > (1L << 30))
+      return 0;
+    pid = pid * 10 + (*p - '0');
   }
+  if (*p++ != '.')
+    return 0;
+  for (int k = 0; k < TMP_HEX; k++, p++)
+    if (!isdigit((unsigned char)*p) && (*p < 'a' || *p > 'f'))
+      return 0;
+  return *p ? 0 : pid;
+}
 
-  size_t tlen = strlen(path) + 64;
-  char *tmp = malloc(tlen);
-  if (!tmp) {
-    pma_err("out of memory");
-    return -ENOMEM;
+/* remove_stale_temps -- delete the temporaries of path that a creation killed
+ * part-way left behind (they are never a valid heap: the heap gets its name
+ * only when complete).  A temporary is stale when its creator is gone: no
+ * flock on it (a live creator holds one from the moment it made the file,
+ * which also covers a creator in another pid namespace) and its pid names no
+ * process (kill(pid, 0) is ESRCH; a live pid, even a reused one, keeps the
+ * file, which covers the instant between a creator's open and its flock).
+ * Only regular files with exactly the temporary-name pattern are touched. */
+static void remove_stale_temps(const char *path, int verbose) {
+  char *dcopy = strdup(path), *bcopy = strdup(path);
+  if (!dcopy || !bcopy)
+    goto out;
+  const char *dir = dirname(dcopy), *base = basename(bcopy);
+  DIR *d = opendir(dir);
+  if (!d)
+    goto out;
+  int dfd = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long pid = tmp_pid(e->d_name, base);
+    if (!pid || pid == (long)getpid())
+      continue;
+    int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    struct stat st, now;
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !flock(fd, LOCK_EX | LOCK_NB) &&
+        kill((pid_t)pid, 0) && errno == ESRCH &&
+        !fstatat(dfd, e->d_name, &now, AT_SYMLINK_NOFOLLOW) && now.st_ino == st.st_ino &&
+        now.st_dev == st.st_dev && !unlinkat(dfd, e->d_name, 0) && verbose)
+      fprintf(stderr,
+              "pmatomic: removed %s/%s: the temporary file of a heap creation that process "
+              "%ld did not finish (%lld bytes; that process no longer exists)\n",
+              dir, e->d_name, pid, (long long)st.st_size);
+    close(fd); /* drops the flock */
   }
-  uint32_t rnd = 0;
-  if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
-    rnd = (uint32_t)time(NULL);
-  snprintf(tmp, tlen, "%s.tmp.%ld.%08x", path, (long)getpid(), rnd);
-  int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    rc = -errno;
-    pma_err("cannot create %s: %s", tmp, strerror(errno));
-    free(tmp);
-    return rc;
-  }
+  closedir(d);
+out:
+  free(dcopy);
+  free(bcopy);
+}
 
-  /* Reserve the blocks now: a sparse heap would SIGBUS on a full disk. */
-  int e = posix_fallocate(fd, 0, (off_t)size);
-  if (e == EOPNOTSUPP || e == EINVAL)
+/* is_dax -- does the open file fd live on a DAX file system (its mapping
+ * would be persistent memory); 0 when the kernel cannot say (before 5.8) */
+static int is_dax(int fd) {
+  struct statx stx;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+    return 0;
+  return (stx.stx_attributes_mask & STATX_ATTR_DAX) && (stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+/* want_full -- reserve every block of a new heap file now?  PMA_PREALLOC
+ * decides; unset: yes in pmem mode and on DAX (a hole there is filled by a
+ * page fault, which SIGBUSes on a full device and is slow), no otherwise (a
+ * process-mode heap's pages live in the page cache: blocks are found when
+ * pages are first written, and many mostly empty heaps cost little disk). */
+static int want_full(const struct pma_heap *h, int fd) {
+  switch (h->env.prealloc) {
+  case PMA_PREALLOC_FULL:
+    return 1;
+  case PMA_PREALLOC_SPARSE:
+    return 0;
+  case PMA_PREALLOC_AUTO:
+    break;
+  }
+  if (h->mode == PMA_MODE_PMEM)
+    return 1;
+  return h->mode == PMA_MODE_DEFAULT && is_dax(fd);
+}
+
+/* fill_new -- size the new file fd (named name in messages) and write its
+ * header, fsynced; 0 or <0 (message set) */
+static int fill_new(struct pma_heap *h, int fd, const char *name, size_t size, uintptr_t base,
+                    const struct pma_geometry *g) {
+  /* Full: a full disk fails here, not as a SIGBUS in a store later. */
+  int full = want_full(h, fd), e = 0, rc;
+  if (full) {
+    e = posix_fallocate(fd, 0, (off_t)size);
+    if (e == EOPNOTSUPP || e == EINVAL)
+      full = 0;
+  }
+  if (!full)
     e = ftruncate(fd, (off_t)size) ? errno : 0;
   if (e) {
-    rc = -e;
-    pma_err("cannot allocate %zu bytes for %s: %s", size, tmp, strerror(e));
-    goto fail;
+    pma_err("cannot %s %zu bytes for %s: %s", full ? "allocate" : "size the file to", size, name,
+            strerror(e));
+    return -e;
   }
+  h->prealloc_full = full;
+  if (h->env.test_create_kill)
+    raise(SIGKILL);
 
   struct pma_header *hdr = calloc(1, sizeof *hdr);
   if (!hdr) {
-    rc = -ENOMEM;
     pma_err("out of memory");
-    goto fail;
+    return -ENOMEM;
   }
   memcpy(hdr->s.magic, PMA_MAGIC, 8);
   hdr->s.version = PMA_FORMAT_VERSION;
@@ -162,12 +246,12 @@ static int region_create(const char *path, size_t size, uintptr_t base) {
     memcpy(hdr->s.uuid, &t, 8);
   }
   hdr->s.chunk_size = PMA_CHUNK;
-  hdr->s.nchunks = g.nchunks;
+  hdr->s.nchunks = g->nchunks;
   hdr->s.slot_off = PMA_SLOT_OFF;
   hdr->s.nslots = PMA_NSLOTS;
   hdr->s.slot_size = PMA_SLOT_SIZE;
-  hdr->s.map_off = g.map_off;
-  hdr->s.data_off = g.data_off;
+  hdr->s.map_off = g->map_off;
+  hdr->s.data_off = g->data_off;
   hdr->s.ctime = (uint64_t)time(NULL);
   hdr->s.checksum = pma_hdr_checksum(&hdr->s);
   hdr->d.clean = 1;
@@ -175,14 +259,89 @@ static int region_create(const char *path, size_t size, uintptr_t base) {
   rc = write_all(fd, hdr, sizeof *hdr, 0);
   free(hdr);
   if (rc) {
-    pma_err("cannot write the header of %s: %s", tmp, strerror(-rc));
-    goto fail;
+    pma_err("cannot write the header of %s: %s", name, strerror(-rc));
+    return rc;
   }
   if (fsync(fd)) {
     rc = -errno;
-    pma_err("cannot fsync %s: %s", tmp, strerror(errno));
-    goto fail;
+    pma_err("cannot fsync %s: %s", name, strerror(errno));
+    return rc;
   }
+  return 0;
+}
+
+/* create_unnamed -- build the heap in an O_TMPFILE file of path's directory
+ * and link it in as path (linkat refuses to replace): a creator killed
+ * part-way leaves nothing behind, the kernel frees an unlinked file.  0
+ * created, 1 path appeared meanwhile, <0 error (message set), 2 this way is
+ * not available here (no O_TMPFILE in the file system, no /proc to link
+ * through): use a named temporary */
+static int create_unnamed(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
+                          const struct pma_geometry *g) {
+  if (h->env.test_create_named)
+    return 2;
+  char *dcopy = strdup(path);
+  if (!dcopy) {
+    pma_err("out of memory");
+    return -ENOMEM;
+  }
+  int fd = open(dirname(dcopy), O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+  free(dcopy);
+  if (fd < 0)
+    return 2;
+  int rc = fill_new(h, fd, path, size, base, g);
+  if (!rc) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) &&
+        (errno == EEXIST || linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)))
+      rc = errno == EEXIST ? 1 : 2;
+  }
+  close(fd);
+  if (!rc)
+    fsync_dir(path);
+  return rc;
+}
+
+/* region_create -- build a new heap where no one sees it half-built and
+ * give it the name path without replacing anything: 0 created, 1 path
+ * appeared meanwhile (someone else created it), <0 error (message set) */
+static int region_create(struct pma_heap *h, const char *path, size_t size, uintptr_t base) {
+  struct pma_geometry g;
+  int rc = pma_geometry(size, &g);
+  if (rc)
+    return rc;
+  if (base + size < base || base + size > 0x7ffffffff000ull) {
+    pma_err("base address %#lx + heap size %zu does not fit in the user address space",
+            (unsigned long)base, size);
+    return -EINVAL;
+  }
+  if ((rc = create_unnamed(h, path, size, base, &g)) != 2)
+    return rc;
+
+  /* A named temporary: removed by remove_stale_temps if we are killed. */
+  size_t tlen = strlen(path) + 64;
+  char *tmp = malloc(tlen);
+  if (!tmp) {
+    pma_err("out of memory");
+    return -ENOMEM;
+  }
+  uint32_t rnd = 0;
+  if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+    rnd = (uint32_t)time(NULL);
+  snprintf(tmp, tlen, "%s" TMP_INFIX "%ld.%0*x", path, (long)getpid(), TMP_HEX, rnd);
+  int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    rc = -errno;
+    pma_err("cannot create %s: %s", tmp, strerror(errno));
+    free(tmp);
+    return rc;
+  }
+  /* Held until the file is complete: remove_stale_temps leaves it alone. */
+  flock(fd, LOCK_EX | LOCK_NB);
+  rc = fill_new(h, fd, tmp, size, base, &g);
+  if (rc)
+    goto fail;
   close(fd);
   fd = -1;
 
@@ -340,6 +499,7 @@ static void *map_fixed(int fd, uintptr_t base, size_t size, int priv, int *sync)
 /* open_or_create -- open path read-write, creating it if absent and allowed */
 static int open_or_create(struct pma_heap *h, const char *path, size_t size, uintptr_t base,
                           unsigned flags) {
+  remove_stale_temps(path, h->env.verbose);
   for (int tries = 0; tries < 3; tries++) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd >= 0) {
@@ -359,7 +519,7 @@ static int open_or_create(struct pma_heap *h, const char *path, size_t size, uin
       pma_err("heap file %s does not exist (PMA_OPEN_NOCREATE)", path);
       return -ENOENT;
     }
-    int rc = region_create(path, size, base);
+    int rc = region_create(h, path, size, base);
     if (rc < 0)
       return rc;
     h->rec.created = rc == 0;

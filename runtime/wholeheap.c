@@ -485,9 +485,25 @@ __attribute__((constructor(101))) static void wh_init(void) {
   int remove_file = flag("PMA_WHOLE_HEAP_REMOVE");
   if (pthread_key_create(&wh.key, thread_done))
     pma_fatal("whole-heap mode: pthread_key_create failed");
-  pma_heap *h = pma_open(wh.path, size);
+  /* A restart of an unmodified program cannot name the blocks of the run
+   * before (its roots were globals): unless PMA_WHOLE_HEAP_KEEP=1 or the
+   * heap has a root object, they are given back after recovery. */
+  int keep = flag("PMA_WHOLE_HEAP_KEEP");
+  struct pma_open_opts opts = {.flags = keep ? 0 : PMA_OPEN_WH_RECLAIM};
+  pma_heap *h = pma_open_ex(wh.path, size, &opts);
   if (!h)
     pma_fatal("whole-heap mode: cannot open PMA_WHOLE_HEAP=%s: %s", wh.path, pma_errormsg());
+  if (h->env.verbose && !h->rec.created) {
+    if (keep || h->hdr->d.root_off)
+      fprintf(stderr, "pmatomic: whole-heap: kept the blocks of the previous run in %s (%s)\n",
+              wh.path, keep ? "PMA_WHOLE_HEAP_KEEP=1" : "the heap has a root object");
+    else
+      fprintf(stderr,
+              "pmatomic: whole-heap: reclaimed %llu blocks (%llu bytes) the previous run left "
+              "in %s (PMA_WHOLE_HEAP_KEEP=1 keeps them)\n",
+              (unsigned long long)h->reclaimed_blocks, (unsigned long long)h->reclaimed_bytes,
+              wh.path);
+  }
   /* our own descriptor (no flock on it): a forked child maps the file from it,
    * even after PMA_WHOLE_HEAP_REMOVE took the name away */
   wh.fd = open(wh.path, O_RDONLY | O_CLOEXEC);

@@ -14,7 +14,7 @@ compare what the heap holds with what the clients were told:
   - no item holds a version the client never sent, and every value is whole.
 The last cycle then restarts memcached on the same heap and serves a short
 load: the file is reusable (memcached itself cannot find the old items, its
-roots were globals; mc_check can).
+roots were globals, so its start reclaims them; mc_check, run before, can).
 Usage: mc_crash.py --build-real DIR --mc-check PROG [--cycles N]
 Exit status 0 when every cycle held, 1 otherwise.
 """
