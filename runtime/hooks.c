@@ -15,6 +15,12 @@
  * most 8 hook calls between a covering hook and a store relying on it (twice,
  * for a batch; a multi-range batch hook notes up to 8 ranges: 7 + 3 * 8 < 32).
  *
+ * A store into a block the thread allocated in its current FASE needs no
+ * undo record (a rollback frees the block): its hook only notes the lines.
+ * Blocks of PMA_FRESH_NOTE_MAX bytes or more are not noted whole at
+ * allocation, so the pass keeps the hooks of stores into them and such a
+ * hook is all the flushing they get (design.md section 6, "Fresh blocks").
+ *
  * __pma_store_v is the batch hook for the writes of a block to different
  * places (pass/LogOpt.cpp, multi-range batching): their ranges go into one
  * multi-range undo record with one fence (log.c, pma_log_multi).

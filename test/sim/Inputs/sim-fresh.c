@@ -7,12 +7,12 @@
  * Each round is one FASE (generation g -> g + 1) that allocates, in the
  * allocating function and with no call in between:
  *   a  pma_malloc(BIG), a constant size of 64 KiB or more: one word stored
- *      every STRIDE bytes and a 1 KiB memset (writes the pass used to elide
+ *      every STRIDE bytes and a 1 KiB memset (non-temporal: __pma_memset) (writes the pass used to elide
  *      as fresh-block writes, relying on a whole-block note);
  *   b  pma_malloc(n) of a size the compiler cannot see, written the same way;
- *   c  pma_calloc(1, BIG) (zeroed with non-temporal stores; it reuses the
- *      memory of blocks freed by earlier rounds, which holds their patterns),
- *      a few words stored into it;
+ *   c  pma_calloc(1, BIG) (zeroed with non-temporal stores; from the third
+ *      round on it reuses the memory of blocks freed two rounds before, which
+ *      holds their patterns on the media), a few words stored into it;
  *   d  pma_realloc of the previous round's d to 64 KiB more (the old bytes
  *      copied with non-temporal stores), its new part written;
  * frees the previous generation's a, b and c, and publishes the new blocks
@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BIG (128u << 10)
-#define STRIDE 4096u
+#define BIG (64u << 10) /* exactly PMA_FRESH_NOTE_MAX: the smallest block not noted whole */
+#define STRIDE 16384u
 #define DSTEP (64u << 10)
 #define FILLAT 512u
 #define FILLN 1024u
@@ -40,6 +40,7 @@ struct root {
 };
 static struct root *r;
 static volatile size_t vlen = BIG + 3 * STRIDE; /* a size the compiler cannot see */
+static volatile size_t vfill = FILLN;           /* a memset the pass sends to __pma_memset */
 
 /* val -- the word at offset i of block k in generation g (never 0) */
 static long val(long g, int k, size_t i) { return (g * 131 + k * 17 + (long)(i / 8) * 7) | 1; }
@@ -95,12 +96,12 @@ static void step(void) {
   unsigned char *a = pma_malloc(BIG);
   for (size_t i = 0; i < BIG; i += STRIDE)
     *(long *)(a + i) = val(g, 'a', i);
-  memset(a + FILLAT, (unsigned char)(g + 'a'), FILLN);
+  memset(a + FILLAT, (unsigned char)(g + 'a'), vfill);
   size_t n = vlen;
   unsigned char *b = pma_malloc(n);
   for (size_t i = 0; i < n; i += STRIDE)
     *(long *)(b + i) = val(g, 'b', i);
-  memset(b + FILLAT, (unsigned char)(g + 'b'), FILLN);
+  memset(b + FILLAT, (unsigned char)(g + 'b'), vfill);
   unsigned char *c = pma_calloc(1, BIG);
   for (size_t i = 8; i < BIG; i += STRIDE)
     *(long *)(c + i) = val(g, 'c', i);
@@ -130,7 +131,7 @@ int main(int argc, char **argv) {
     return 2;
   int rounds = argc > 2 ? atoi(argv[2]) : 3;
   pma_heap *h;
-  r = sim_open_root(argv[1], 4u << 20, sizeof *r, &h);
+  r = sim_open_root(argv[1], 2u << 20, sizeof *r, &h);
   if (check("after recovery"))
     return 1;
   for (int i = 0; i < rounds; i++)
