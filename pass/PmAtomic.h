@@ -218,7 +218,8 @@ constexpr unsigned MaxMultiRanges = 8;
 // two legs (batch hook -> covering store, covering store -> elided store).
 constexpr unsigned MaxHooksBetween = 8;
 
-// The bound shared with the runtime (runtime/internal.h, PMA_FRESH_NOTE_MAX):
+// The bound shared with the runtime (include/pmatomic_interface.h,
+// PMA_FRESH_NOTE_MAX, static_asserted in LogOpt.cpp):
 // the runtime notes a fresh block whole for the commit's flush only when it is
 // shorter than this; a longer block gets no note, so fresh-block elision
 // applies only to blocks whose size is a constant below it (a write into any

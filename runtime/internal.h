@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "pmatomic.h"
+#include "pmatomic_interface.h"
 
 #define PMA_EXPORT __attribute__((visibility("default")))
 #define PMA_HIDDEN __attribute__((visibility("hidden")))
@@ -345,11 +346,10 @@ struct pma_range {
 #define PMA_DIRTY_CAP 1024u
 #define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
 #define PMA_PEND_MAX 8u   /* allocations whose state byte waits for the next record */
-/* A fresh block of at least this many bytes is not noted whole for the
- * commit's flush: the pass keeps the hooks of stores into a block it cannot
- * prove smaller (pass/PmAtomic.h: FreshNotedMax), so only its written lines
- * are noted (design.md section 6, "Fresh blocks"). */
-#define PMA_FRESH_NOTE_MAX 65536u
+/* PMA_FRESH_NOTE_MAX (pmatomic_interface.h): a fresh block of at least that
+ * many bytes is not noted whole for the commit's flush; the pass keeps the
+ * hooks of stores into a block it cannot prove smaller, so only its written
+ * lines are noted (design.md section 6, "Fresh blocks"). */
 #define PMA_NEW_BLOCKS 8u /* blocks of the current FASE whose stores need no undo (a ring) */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
