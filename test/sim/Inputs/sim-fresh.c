@@ -11,8 +11,9 @@
  *      as fresh-block writes, relying on a whole-block note);
  *   b  pma_malloc(n) of a size the compiler cannot see, written the same way;
  *   c  pma_calloc(1, BIG) (zeroed with non-temporal stores; from the third
- *      round on it reuses the memory of blocks freed two rounds before, which
- *      holds their patterns on the media), a few words stored into it;
+ *      round on it reuses the memory of c freed two rounds before, which
+ *      holds that round's words on the media), a few words stored into it,
+ *      at offsets that move from round to round;
  *   d  pma_realloc of the previous round's d to 64 KiB more (the old bytes
  *      copied with non-temporal stores), its new part written;
  * frees the previous generation's a, b and c, and publishes the new blocks
@@ -32,6 +33,10 @@
 #define DSTEP (64u << 10)
 #define FILLAT 512u
 #define FILLN 1024u
+/* offset of c's words in generation g: moves, so that a calloc over the
+ * block of generation g - 2 (same place, same size) finds its words where
+ * only the zeroing can clear them */
+#define COFF(g) (8u + (unsigned)((g) % 3) * 128u)
 
 struct root {
   long gen;
@@ -73,7 +78,7 @@ static int check(const char *when) {
   if (check_pattern(when, g, 'a', r->a, BIG) || check_pattern(when, g, 'b', r->b, r->blen))
     return 1;
   for (size_t i = 0; i < BIG; i += 8) {
-    long w, want = i % STRIDE == 8 ? val(g, 'c', i) : 0;
+    long w, want = i % STRIDE == COFF(g) ? val(g, 'c', i) : 0;
     memcpy(&w, r->c + i, sizeof w);
     if (w != want)
       return bad(when, g, 'c', i, w, want);
@@ -103,7 +108,7 @@ static void step(void) {
     *(long *)(b + i) = val(g, 'b', i);
   memset(b + FILLAT, (unsigned char)(g + 'b'), vfill);
   unsigned char *c = pma_calloc(1, BIG);
-  for (size_t i = 8; i < BIG; i += STRIDE)
+  for (size_t i = COFF(g); i < BIG; i += STRIDE)
     *(long *)(c + i) = val(g, 'c', i);
   size_t dlen = (size_t)g * DSTEP;
   unsigned char *d = pma_realloc(r->d, dlen);
