@@ -125,6 +125,9 @@ def compile_all(build, out, progs):
     # loop unrolled by 10, one address) without a hook
     jobs.append((("probe_sync", "x"), [CC, "-O2", *cflags, "-fplugin-arg-pmatomic-no-opt", f"{micro}/probe_sync.c",
                                        *libs, "-o", f"{out}/probe_sync"]))
+    # a 128 MiB fresh block barely written, against a small one (docs/performance.md)
+    jobs.append((("freshblock", "x"), [CC, "-O2", *cflags, f"{micro}/freshblock.c", *libs,
+                                       "-o", f"{out}/freshblock"]))
     bins = {}
     for i, (key, cmd) in enumerate(jobs, 1):
         progress(i, len(jobs), f"compile {key[0]} ({key[1]})")
@@ -154,6 +157,27 @@ def fence_cost(out, reps):
             k, v = kv.split("=")
             vals[k].append(float(v))
     return {k: median(v) for k, v in vals.items()}
+
+
+def fresh_block(out, mib):
+    """fresh_block -- bench/micro/freshblock.c in pmem mode on /dev/shm: the FASE
+    time of a barely written mib MiB fresh block against a 4 KiB one (same
+    run), and the peak RSS of the child processes so far (this one's, which
+    the 128 MiB block dominates)"""
+    heap = f"{SHM}/pmatomic-bench-fresh.{os.getpid()}.heap"
+    env = dict(os.environ, PMA_MODE="pmem")
+    try:
+        r = subprocess.run([f"{out}/freshblock", heap, str(mib)], env=env, capture_output=True,
+                           text=True, timeout=120)
+        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    finally:
+        rm(heap)
+    m = re.search(r"FRESH (.*)", r.stdout)
+    if not m:
+        sys.exit(f"run.py: freshblock failed: {r.stdout}{r.stderr}")
+    vals = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    vals["peak_rss_mb"] = rss_kb / 1024
+    return vals
 
 
 def probe_sync(out):
@@ -365,6 +389,14 @@ def markdown(summary, progs, threads, cfgs, meta):
     out.append(f"Fence cost (same run, median): store + clwb + sfence {meta['fence']['clwb_sfence_ns']:.1f} ns, "
                f"256 B non-temporal write + sfence {meta['fence']['nt256_sfence_ns']:.1f} ns, plain store "
                f"{meta['fence']['store_ns']:.2f} ns.")
+    fb = meta.get("fresh_block")
+    if fb:
+        out.append("")
+        out.append(f"Large fresh block (bench/micro/freshblock.c, pmem): a FASE that allocates "
+                   f"{fb['big_mib']:.0f} MiB and writes 1 KiB takes {fb['first_big_ms']:.2f} ms on never-touched "
+                   f"memory, {fb['big_ms']:.3f} ms reused, against {fb['small_ms']:.3f} ms for a 4 KiB block "
+                   f"(ratio {fb['ratio']:.2f}); {fb['flushes_big']:.0f} line flushes; peak RSS "
+                   f"{fb['peak_rss_mb']:.0f} MB.")
     out.append("")
     out.append(f"Configuration (d): {meta['d_status']}.")
     if not meta["d_available"]:
@@ -612,6 +644,12 @@ def main():
     fence = fence_cost(out, 3 if not args.quick else 1)
     say(f"   store+clwb+sfence {fence['clwb_sfence_ns']:.1f} ns, 256 B NT + sfence {fence['nt256_sfence_ns']:.1f} ns")
 
+    say("== large fresh block (bench/micro/freshblock.c, pmem on /dev/shm)")
+    fresh = fresh_block(out, 128)
+    say(f"   128 MiB block, 1 KiB written: first FASE {fresh['first_big_ms']:.2f} ms, then "
+        f"{fresh['big_ms']:.3f} ms vs {fresh['small_ms']:.3f} ms for 4 KiB (ratio {fresh['ratio']:.2f}), "
+        f"{fresh['flushes_big']:.0f} line flushes, peak RSS {fresh['peak_rss_mb']:.0f} MB")
+
     d_ok, probe_line = probe_sync(out)
     d_status = ("available (probe: " + probe_line + ")") if d_ok else (
         "not available in this build: the runtime ignores PMA_SYNC_PER_STORE=1 (probe: " + probe_line + ")")
@@ -658,7 +696,7 @@ def main():
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
         "runs": runs, "threads": threads, "ops": ops, "quick": args.quick,
-        "fence": fence, "d_available": d_ok, "d_status": d_status, "compile": ct,
+        "fence": fence, "fresh_block": fresh, "d_available": d_ok, "d_status": d_status, "compile": ct,
         "git": sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip(),
         "loadavg_start": load_start, "loadavg_end": open("/proc/loadavg").read().split()[:3],
     }

@@ -44,6 +44,13 @@ struct __pma_span {
 #define PMA_SPAN_NT ((size_t)1 << 63)
 void __pma_store_v(const struct __pma_span *v, size_t n);
 
+/* A block from pma_malloc, pma_calloc or pma_realloc shorter than this is
+ * noted whole for the commit's flush, so the pass may leave writes into it
+ * in the allocating function without a hook (fresh-block elision); a larger
+ * one is not, and the pass elides nothing into a block it cannot prove
+ * shorter (pass/LogOpt.cpp static_asserts its FreshNotedMax against it). */
+#define PMA_FRESH_NOTE_MAX 65536u
+
 /* Replacements of memcpy/memmove/memset (the intrinsics and the libc calls)
  * whose length is not a constant below 1024: same arguments and return value
  * as the libc functions.  In pmem and sim modes, inside a FASE, a write of at

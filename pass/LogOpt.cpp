@@ -6,9 +6,13 @@
 //
 //   fresh      a write into a block returned by pma_malloc / pma_calloc (or
 //              pma_realloc(NULL, n)) in the same function, with no possible
-//              FASE boundary between the call and the write: the block is
-//              rolled back with the FASE, so its old contents do not matter.
-//              The runtime notes the whole block for flushing at commit.
+//              FASE boundary between the call and the write, when the
+//              block's size is a constant below FreshNotedMax: the block is
+//              rolled back with the FASE, so its old contents do not matter,
+//              and the runtime notes the whole block for flushing at commit.
+//              A larger or variable-size block is not noted whole (its
+//              untouched lines would all be flushed): the write keeps its
+//              hook, which notes just its lines and logs nothing.
 //   dominated  a write of constant size at a constant offset of a base pointer
 //              whose bytes an earlier hook on the same base (same SSA value)
 //              already covers, when that hook dominates it with no boundary
@@ -43,6 +47,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PmAtomic.h"
+#include "../include/pmatomic_interface.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -340,6 +345,26 @@ static CallInst *freshAllocation(Value *Dest) {
   return nullptr;
 }
 
+static_assert(FreshNotedMax == PMA_FRESH_NOTE_MAX,
+              "the fresh-block bound must match the runtime's (pmatomic_interface.h)");
+
+// knownSmall -- the block of the allocation call CI has a constant size below
+// FreshNotedMax, so the runtime notes it whole for flushing (pma_calloc: the
+// product of two constants, checked for overflow).
+static bool knownSmall(const CallInst *CI) {
+  auto *A = dyn_cast<ConstantInt>(CI->getArgOperand(CI->arg_size() - 1));
+  if (!A || A->getValue().getActiveBits() > 64)
+    return false;
+  uint64_t N = A->getZExtValue();
+  if (CI->getCalledFunction()->getName() == "pma_calloc") {
+    auto *M = dyn_cast<ConstantInt>(CI->getArgOperand(0));
+    if (!M || M->getValue().getActiveBits() > 32 || N >= FreshNotedMax)
+      return false;
+    N *= M->getZExtValue();
+  }
+  return N < FreshNotedMax;
+}
+
 // describe -- "store", "'llvm.memcpy.p0.p0.i64'", ... for a remark.
 static std::string describe(const Instruction *I) {
   if (isa<StoreInst>(I))
@@ -361,6 +386,17 @@ void LogOptimizer::elideFresh() {
     if (!Alloc || !DT.dominates(Alloc, W.I) ||
         !clearPaths(Alloc, W.I, /*BoundHooks=*/false))
       continue;
+    if (!knownSmall(Alloc)) {
+      ORE.emit([&] {
+        return OptimizationRemarkAnalysis(DEBUG_TYPE, "FreshNotSmall", W.I)
+               << describe(W.I) << " to a block from '"
+               << ore::NV("Allocator", Alloc->getCalledFunction()->getName())
+               << "' keeps its hook: the block is not known to be shorter than "
+               << ore::NV("Max", FreshNotedMax)
+               << " bytes, so the runtime does not note it whole";
+      });
+      continue;
+    }
     W.Fate = WriteFate::ElidedFresh;
     HookCalls[W.I] = 0;
     ++NumElidedFresh;

@@ -239,6 +239,15 @@ constexpr unsigned MaxMultiRanges = 8;
 // two legs (batch hook -> covering store, covering store -> elided store).
 constexpr unsigned MaxHooksBetween = 8;
 
+// The bound shared with the runtime (include/pmatomic_interface.h,
+// PMA_FRESH_NOTE_MAX, static_asserted in LogOpt.cpp):
+// the runtime notes a fresh block whole for the commit's flush only when it is
+// shorter than this; a longer block gets no note, so fresh-block elision
+// applies only to blocks whose size is a constant below it (a write into any
+// other fresh block keeps its hook, which the runtime turns into a note of the
+// lines written, without an undo record: docs/design.md section 6).
+constexpr uint64_t FreshNotedMax = 65536;
+
 // optimizeLogging -- decide the fate of each write of F (all with Fate Log on
 // entry) and append the batch hooks to emit; remarks per decision.
 void optimizeLogging(llvm::Function &F, const llvm::TargetLibraryInfo &TLI,

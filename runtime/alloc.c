@@ -483,6 +483,32 @@ static void fresh_written(struct pma_thread *t, void *p, size_t len) {
     pma_dirty_add(t, (uintptr_t)p, len);
 }
 
+/* fresh_fill -- the allocator writes [p, p+len) of a block allocated in this
+ * FASE: from src, or zeros when src is NULL.  A block of PMA_FRESH_NOTE_MAX
+ * bytes or more is written with non-temporal stores, not noted: the commit's
+ * fence (before the retire) drains them, and its lines stay out of the
+ * cache; a shorter one through the cache, noted (mutant big_calloc_cached:
+ * a large zeroing through the cache, unnoted: never flushed). */
+static void fresh_fill(struct pma_thread *t, void *p, const void *src, size_t len, size_t block) {
+  if (!len)
+    return;
+  if (pma_rt.durable && block >= PMA_FRESH_NOTE_MAX) {
+    if (!src && PMA_MUTANT(big_calloc_cached))
+      memset(p, 0, len);
+    else if (src)
+      pma_rt.ops.memmove_nt(p, src, len);
+    else
+      pma_rt.ops.memset_nt(p, 0, len);
+    PMA_STAT(t, nt_bytes, len);
+    return;
+  }
+  if (src)
+    memcpy(p, src, len);
+  else
+    memset(p, 0, len);
+  fresh_written(t, p, len);
+}
+
 /* settle_own -- the calling thread's allocations that wait for a record
  * (log.c) get their state byte now: a block must read as allocated before
  * this thread frees, resizes or measures one */
@@ -531,10 +557,8 @@ PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
   if (own)
     pma_fase_enter(t);
   void *p = alloc_in_fase(t, h, nmemb * size);
-  if (p) {
-    memset(p, 0, nmemb * size);
-    fresh_written(t, p, nmemb * size);
-  }
+  if (p)
+    fresh_fill(t, p, NULL, nmemb * size, nmemb * size);
   if (own)
     pma_fase_leave(t);
   if (p)
@@ -636,8 +660,7 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
     pma_fase_enter(t);
   void *q = alloc_in_fase(t, h, size);
   if (q) {
-    memcpy(q, ptr, b.usable);
-    fresh_written(t, q, b.usable);
+    fresh_fill(t, q, ptr, b.usable, size);
     defer_free(t, b.state);
   }
   if (own)

@@ -86,6 +86,7 @@ void pma_thread_prepare(struct pma_thread *t) {
     }
     t->fcount = 0;
     t->nbig = 0;
+    t->nnew = 0;
     t->epoch = pma_rt.epoch;
   }
 }

@@ -15,6 +15,12 @@
  * most 8 hook calls between a covering hook and a store relying on it (twice,
  * for a batch; a multi-range batch hook notes up to 8 ranges: 7 + 3 * 8 < 32).
  *
+ * A store into a block the thread allocated in its current FASE needs no
+ * undo record (a rollback frees the block): its hook only notes the lines.
+ * Blocks of PMA_FRESH_NOTE_MAX bytes or more are not noted whole at
+ * allocation, so the pass keeps the hooks of stores into them and such a
+ * hook is all the flushing they get (design.md section 6, "Fresh blocks").
+ *
  * __pma_store_v is the batch hook for the writes of a block to different
  * places (pass/LogOpt.cpp, multi-range batching): their ranges go into one
  * multi-range undo record with one fence (log.c, pma_log_multi).
@@ -67,15 +73,51 @@ static inline void noted(struct pma_thread *t, uint32_t before, const struct pma
     recent[nrecent++ % PMA_RECENT_HOOKS] = r[i];
 }
 
-/* pma_note_fresh -- a block of len bytes at p was just allocated: note it
- * for flushing (stores into it may have no hook) and keep it as the thread's
- * latest fresh block */
+/* pma_note_fresh -- a block of len bytes at p was just allocated.  Inside a
+ * FASE it joins the FASE's new blocks, whose stores need no undo (below).
+ * A block shorter than PMA_FRESH_NOTE_MAX is noted whole for flushing (the
+ * pass may leave stores into it without a hook) and kept as the thread's
+ * latest fresh block; a longer one is not noted at all: every store into it
+ * has a hook (pass/LogOpt.cpp), which notes just the lines it writes. */
 void pma_note_fresh(struct pma_thread *t, void *p, size_t len) {
-  if (!pma_rt.durable || !len)
+  if (!len)
     return;
+  if (t->depth) {
+    struct pma_range *b = &t->newb[t->nnew++ % PMA_NEW_BLOCKS];
+    b->start = (uintptr_t)p;
+    b->end = (uintptr_t)p + len;
+  }
+  if (!pma_rt.durable)
+    return;
+  if (len >= PMA_FRESH_NOTE_MAX) {
+    fresh.start = fresh.end = 0; /* no store relies on a note of it */
+    return;
+  }
   pma_dirty_add(t, (uintptr_t)p, len);
   fresh.start = (uintptr_t)p;
   fresh.end = (uintptr_t)p + len;
+}
+
+/* new_block -- does [s, e) lie in a block the current FASE allocated: a
+ * rollback of the FASE frees the block, so the old bytes need no record.
+ * The ring is emptied at commit (pma_log_fase_done) and at a new heap. */
+static inline int new_block(const struct pma_thread *t, uintptr_t s, uintptr_t e) {
+  uint32_t n = t->nnew < PMA_NEW_BLOCKS ? t->nnew : PMA_NEW_BLOCKS;
+  for (uint32_t i = 0; i < n; i++)
+    if (s >= t->newb[i].start && e <= t->newb[i].end)
+      return 1;
+  return 0;
+}
+
+/* note_new -- a store into a new block of the FASE: noted, not logged (the
+ * mutant new_block_unnoted forgets the note, so the line is never flushed) */
+static void note_new(struct pma_thread *t, const struct pma_range *r, unsigned n) {
+  if (!pma_rt.durable || PMA_MUTANT(new_block_unnoted))
+    return;
+  uint32_t before = t->ndirty;
+  for (unsigned i = 0; i < n; i++)
+    pma_dirty_add(t, r[i].start, r[i].end - r[i].start);
+  noted(t, before, r, n);
 }
 
 /* clip -- [a, a+len) clipped to the heap [base, base+size): 0 if empty */
@@ -113,6 +155,10 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
     return;
   }
   pma_thread_ready(t);
+  if (new_block(t, s, e)) {
+    note_new(t, &c, 1);
+    return;
+  }
   uint32_t before = t->ndirty;
   pma_log_store(t, s, e - s);
   if (pma_rt.durable)
@@ -179,6 +225,13 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
     for (unsigned i = 0; i < k; i++)
       pma_sim_store(r[i].start, r[i].end - r[i].start);
   pma_thread_ready(t);
+  unsigned fresh_ranges = 0;
+  for (unsigned i = 0; i < k; i++)
+    fresh_ranges += (unsigned)new_block(t, r[i].start, r[i].end);
+  if (fresh_ranges == k) { /* all into new blocks of the FASE: nothing to log */
+    note_new(t, r, k);
+    return;
+  }
   uint32_t before = t->ndirty;
   pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
   if (pma_rt.durable)
@@ -267,12 +320,15 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   if (unlikely(pma_rt.sim))
     pma_sim_store(a, n);
   pma_thread_ready(t);
+  PMA_STAT(t, nt_bytes, n);
+  if (new_block(t, a, a + n)) { /* no undo; the commit's fence drains the write */
+    return 1;
+  }
   uint32_t before = t->ndirty;
   if (pma_log_store_nt(t, a, n) && !PMA_MUTANT(nt_copy_shares_fence))
     pma_fence(t);
   if (unlikely(t->ndirty < before))
     renote(t);
-  PMA_STAT(t, nt_bytes, n);
   return 1;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "pmatomic.h"
+#include "pmatomic_interface.h"
 
 #define PMA_EXPORT __attribute__((visibility("default")))
 #define PMA_HIDDEN __attribute__((visibility("hidden")))
@@ -363,6 +364,11 @@ struct pma_range {
 #define PMA_DIRTY_CAP 1024u
 #define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
 #define PMA_PEND_MAX 8u   /* allocations whose state byte waits for the next record */
+/* PMA_FRESH_NOTE_MAX (pmatomic_interface.h): a fresh block of at least that
+ * many bytes is not noted whole for the commit's flush; the pass keeps the
+ * hooks of stores into a block it cannot prove smaller, so only its written
+ * lines are noted (design.md section 6, "Fresh blocks"). */
+#define PMA_NEW_BLOCKS 8u /* blocks of the current FASE whose stores need no undo (a ring) */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
  * instruction; the large tables are allocated on the thread's first use. */
@@ -390,6 +396,8 @@ struct pma_thread {
   uint32_t ndeps, cap_deps;
   uint64_t wait_seq;       /* the FASE just committed waits (0: it retired) */
   uint64_t wait_nrec;      /* ...after this many records */
+  struct pma_range newb[PMA_NEW_BLOCKS]; /* the last blocks allocated in this FASE */
+  uint32_t nnew;           /* (a ring; hooks.c, pma_new_block) */
   uint8_t *pend[PMA_PEND_MAX]; /* allocation state bytes waiting for their record */
   uint32_t npend;          /* (log.c, pma_log_byte_later) */
   uintptr_t *dfrees;       /* deferred frees (absolute addresses) */

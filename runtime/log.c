@@ -522,5 +522,6 @@ void pma_log_fase_done(struct pma_thread *t) {
   t->published = 0;
   t->ndeps = 0;
   t->nrec = 0;
+  t->nnew = 0; /* its new blocks are committed: later stores are logged */
   filter_clear(t);
 }

@@ -2,7 +2,8 @@
 ; returned in the same function, with no possible FASE boundary (a call other
 ; than a hook, a quiet intrinsic or a quiet libc function) on any path from
 ; the allocation to the write, needs no undo record: a rollback frees the
-; block.  The runtime notes the whole block for flushing at commit.
+; block.  The runtime notes the whole block for flushing at commit -- when
+; its size is a constant below 64 KiB (@size_bound).
 ; RUN: %opt-pma -passes=pmatomic -S %s | FileCheck %s --check-prefixes=CHECK,ELIDE
 ; RUN: %opt-pma -passes=pmatomic -pmatomic-no-fresh-elision -pmatomic-no-batching -pmatomic-no-multi-batching -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
 ; RUN: %opt-pma -passes=pmatomic -pmatomic-no-opt -S %s | FileCheck %s --check-prefixes=CHECK,KEEP
@@ -70,6 +71,51 @@ define ptr @realloc_null() {
   %r = call ptr @pma_realloc(ptr null, i64 32)
   store i64 2, ptr %r
   ret ptr %r
+}
+
+; Only a block whose size is a constant below 64 KiB (FreshNotedMax) is noted
+; whole by the runtime: a write into a block of 64 KiB or more, or of a size
+; the pass does not know, keeps its hook (the runtime notes the lines it
+; writes and logs nothing: the block is new in the FASE).  65535 bytes and
+; pma_calloc(2, 32767) are below the bound; 65536, pma_calloc(2, 32768),
+; pma_calloc with a variable count, pma_realloc(NULL, 1 MiB) and
+; pma_malloc(%n) are not.
+; CHECK-LABEL: define void @size_bound(
+; CHECK:         %a = call ptr @pma_malloc(i64 65535)
+; ELIDE-NEXT:    store i64 1, ptr %a
+; CHECK:         %b = call ptr @pma_malloc(i64 65536)
+; CHECK-NEXT:    call void @__pma_store8(ptr %b)
+; CHECK-NEXT:    store i64 2, ptr %b
+; CHECK:         %c = call ptr @pma_calloc(i64 2, i64 32767)
+; ELIDE-NEXT:    store i64 3, ptr %c
+; CHECK:         %d = call ptr @pma_calloc(i64 2, i64 32768)
+; CHECK-NEXT:    call void @__pma_store8(ptr %d)
+; CHECK-NEXT:    store i64 4, ptr %d
+; CHECK:         %e = call ptr @pma_calloc(i64 %n, i64 8)
+; CHECK-NEXT:    call void @__pma_store8(ptr %e)
+; CHECK-NEXT:    store i64 5, ptr %e
+; CHECK:         %f = call ptr @pma_realloc(ptr null, i64 1048576)
+; CHECK-NEXT:    call void @__pma_store8(ptr %f)
+; CHECK-NEXT:    store i64 6, ptr %f
+; CHECK:         %g = call ptr @pma_malloc(i64 %n)
+; CHECK-NEXT:    call void @__pma_store8(ptr %g)
+; CHECK-NEXT:    store i64 7, ptr %g
+define void @size_bound(ptr %out, i64 %n) {
+  %a = call ptr @pma_malloc(i64 65535)
+  store i64 1, ptr %a
+  %b = call ptr @pma_malloc(i64 65536)
+  store i64 2, ptr %b
+  %c = call ptr @pma_calloc(i64 2, i64 32767)
+  store i64 3, ptr %c
+  %d = call ptr @pma_calloc(i64 2, i64 32768)
+  store i64 4, ptr %d
+  %e = call ptr @pma_calloc(i64 %n, i64 8)
+  store i64 5, ptr %e
+  %f = call ptr @pma_realloc(ptr null, i64 1048576)
+  store i64 6, ptr %f
+  %g = call ptr @pma_malloc(i64 %n)
+  store i64 7, ptr %g
+  ret void
 }
 
 ; A lock between the allocation and the store: a new FASE may begin, and
