@@ -29,12 +29,14 @@ static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* --------------------------------------------------------- chunk bitmap */
 
-/* chunk_take -- reserve n consecutive free chunks; index or -1 */
-static int64_t chunk_take(struct pma_heap *h, uint64_t n) {
+/* chunk_take -- reserve n consecutive free chunks; index or -1.  Leaves the
+ * last PMA_LOG_RESERVE free chunks alone unless reserve is set. */
+static int64_t chunk_take(struct pma_heap *h, uint64_t n, int reserve) {
   struct pma_alloc *a = h->alloc;
   int64_t found = -1;
   pthread_mutex_lock(&a->chunk_lock);
-  for (int pass = 0; pass < 2 && found < 0; pass++) {
+  for (int pass = 0; pass < 2 && found < 0 && a->nfree >= n + (reserve ? 0 : PMA_LOG_RESERVE);
+       pass++) {
     uint64_t i = pass ? 0 : a->hint, end = pass ? a->hint + n : h->nchunks;
     if (end > h->nchunks)
       end = h->nchunks;
@@ -54,6 +56,7 @@ static int64_t chunk_take(struct pma_heap *h, uint64_t n) {
   if (found >= 0) {
     for (uint64_t i = 0; i < n; i++)
       bit_set(a, (uint64_t)found + i, 0);
+    a->nfree -= n;
     a->hint = (uint64_t)found + n;
     if (a->hint >= h->nchunks)
       a->hint = 0;
@@ -68,22 +71,35 @@ static void chunk_give(struct pma_heap *h, uint64_t i, uint64_t n) {
   pthread_mutex_lock(&a->chunk_lock);
   for (uint64_t k = 0; k < n; k++)
     bit_set(a, i + k, 1);
+  a->nfree += n;
   if (i < a->hint)
     a->hint = i;
   pthread_mutex_unlock(&a->chunk_lock);
 }
 
 /* pma_alloc_log_chunk -- a chunk for the undo log (map 0x40, durable, not
- * logged: an unreachable log chunk is freed at open); 0 when full */
-uint64_t pma_alloc_log_chunk(struct pma_thread *t) {
+ * logged: an unreachable log chunk is freed at open); 0 when full.  Only a
+ * slot's first chunk (first) may take the last PMA_LOG_RESERVE free chunks. */
+uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) {
   struct pma_heap *h = pma_rt.heap;
-  int64_t c = chunk_take(h, 1);
+  int64_t c = chunk_take(h, 1, first);
   if (c < 0)
     return 0;
   h->map[c] = PMA_MAP_LOG;
   if (!PMA_MUTANT(log_chunk_map_unflushed))
     pma_persist_now(t, &h->map[c], 1);
   return (uint64_t)(pma_chunk_at(h, (uint64_t)c) - h->base);
+}
+
+/* pma_alloc_give_log_chunk -- the log chunk at heap offset off is on no
+ * chain any more (durably): free it.  The map byte is flushed, not fenced: a
+ * LOG chunk that no chain reaches is free at open anyway. */
+void pma_alloc_give_log_chunk(struct pma_thread *t, uint64_t off) {
+  struct pma_heap *h = pma_rt.heap;
+  uint64_t c = (off - h->data_off) / PMA_CHUNK;
+  h->map[c] = PMA_MAP_FREE;
+  pma_flush(t, &h->map[c], 1);
+  chunk_give(h, c, 1);
 }
 
 /* ------------------------------------------------------------ run lists */
@@ -103,7 +119,7 @@ static void list_drop(struct pma_alloc *a, unsigned cls, int32_t r) {
 /* run_claim -- turn a free chunk into an empty run of class cls (a->lock
  * held).  Not logged: an empty run is harmless and reclaimed at open. */
 static int32_t run_claim(struct pma_thread *t, struct pma_heap *h, unsigned cls) {
-  int64_t c = chunk_take(h, 1);
+  int64_t c = chunk_take(h, 1, 0);
   if (c < 0)
     return -1;
   uint8_t *bm = (uint8_t *)pma_chunk_at(h, (uint64_t)c);
@@ -286,7 +302,7 @@ static void *small_alloc(struct pma_thread *t, struct pma_heap *h, unsigned cls)
 
 /* large_alloc -- n whole chunks, map bytes 0x41 0x42... as logged stores */
 static void *large_alloc(struct pma_thread *t, struct pma_heap *h, uint64_t n) {
-  int64_t c = chunk_take(h, n);
+  int64_t c = chunk_take(h, n, 0);
   if (c < 0) {
     pma_err("out of heap space: no %llu contiguous free %u-byte chunks (heap is %zu bytes)",
             (unsigned long long)n, PMA_CHUNK, h->size);

@@ -24,10 +24,16 @@ struct pma_alloc {
   pthread_mutex_t lock;          /* runs and their lists */
   pthread_mutex_t chunk_lock;    /* free-chunk bitmap */
   uint64_t *free_bits;           /* 1 = chunk free */
+  uint64_t nfree;                /* bits set in free_bits */
   uint64_t hint;
   struct vchunk *vc;             /* one per data chunk */
   int32_t partial[PMA_NCLASSES]; /* runs with a free block, -1 = none */
 };
+
+/* Free chunks only a log slot's first chunk may take: a thread can always
+ * start a log, and so free a block, on a heap that is otherwise full (design.md
+ * section 6). */
+#define PMA_LOG_RESERVE 1u
 
 /* Size classes (design.md section 6) and the run geometry derived from them:
  * a run's block map has one byte per block, padded to 64 bytes. */

@@ -81,6 +81,33 @@ static int mark_log_chains(struct pma_heap *h, uint8_t *reach) {
   return 0;
 }
 
+/* trim_chains -- recovery has retired every FASE: cut each chain after its
+ * first pma_log_keep() chunks (log.c), the shorter chains durable (one
+ * fence for all), and clear reach[] for the cut chunks, which the caller
+ * then frees as unreachable */
+static void trim_chains(struct pma_thread *t, struct pma_heap *h, uint8_t *reach) {
+  uint32_t keep = pma_log_keep(h);
+  int cut_any = 0;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    uint64_t off = h->slots[s].first_chunk;
+    for (uint32_t i = 1; off && i < keep; i++)
+      off = ((struct pma_chunk_hdr *)(h->base + off))->next;
+    if (!off)
+      continue;
+    struct pma_chunk_hdr *last = (struct pma_chunk_hdr *)(h->base + off);
+    uint64_t cut = last->next;
+    if (!cut)
+      continue;
+    last->next = 0;
+    pma_flush(t, &last->next, sizeof last->next);
+    cut_any = 1;
+    for (; cut; cut = ((struct pma_chunk_hdr *)(h->base + cut))->next)
+      reach[(cut - h->data_off) / PMA_CHUNK] = 0; /* validated by mark_log_chains */
+  }
+  if (cut_any)
+    pma_fence(t); /* before the cut chunks' map bytes are freed */
+}
+
 /* set_map -- durable-enough write of one map byte (flushed; pma_open's header
  * update fences it) */
 static void set_map(struct pma_thread *t, struct pma_heap *h, uint64_t i, uint8_t v) {
@@ -246,6 +273,7 @@ int pma_alloc_open(struct pma_heap *h, int reclaim) {
     pma_persist_now(t, &h->hdr->d.clean, sizeof h->hdr->d.clean);
     pma_region_sync(h, &h->hdr->d, sizeof h->hdr->d);
   }
+  trim_chains(t, h, reach);
 
   for (uint64_t i = 0; i < h->nchunks; i++) {
     uint8_t m = h->map[i];
@@ -295,6 +323,8 @@ int pma_alloc_open(struct pma_heap *h, int reclaim) {
       goto fail;
     }
   }
+  for (uint64_t w = 0; w < (h->nchunks + 63) / 64; w++)
+    a->nfree += (uint64_t)__builtin_popcountll(a->free_bits[w]);
   /* No fence: the clean-ups are idempotent (redone by the next open if lost),
    * and pma_open's header update right after fences them with it.  (A mutant
    * without this fence survived every crash test.) */

@@ -16,7 +16,7 @@
 #include "internal.h"
 #include "locks.h"
 
-__thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1};
+__thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1, .last_slot = -1};
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pma_thread *reg_head;    /* registered threads */
@@ -36,11 +36,13 @@ static void make_key(void) {
   pthread_atfork(NULL, NULL, after_fork_child);
 }
 
-/* slot_release -- give the thread's log slot back (volatile bitmap only) */
+/* slot_release -- give the thread's log slot back (volatile state only) */
 static void slot_release(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
-  if (t->slot >= 0 && h && t->epoch == pma_rt.epoch)
-    atomic_fetch_and(&h->slot_bits[t->slot / 64], ~(1ull << (t->slot % 64)));
+  if (t->slot >= 0 && h && t->epoch == pma_rt.epoch) {
+    t->last_slot = t->slot;
+    atomic_store_explicit(&h->sv[t->slot].held, 0, memory_order_release);
+  }
   t->slot = -1;
 }
 
@@ -87,21 +89,52 @@ void pma_thread_prepare(struct pma_thread *t) {
     t->fcount = 0;
     t->nbig = 0;
     t->nnew = 0;
+    t->trim = 0;
     t->epoch = pma_rt.epoch;
   }
 }
 
-/* slot_claim -- take a free log slot from the volatile bitmap, -1 if none */
-static int slot_claim(struct pma_heap *h) {
-  for (unsigned i = 0; i < PMA_NSLOTS / 64; i++) {
-    uint64_t v = atomic_load(&h->slot_bits[i]);
-    while (~v) {
-      int b = __builtin_ctzll(~v);
-      if (atomic_compare_exchange_weak(&h->slot_bits[i], &v, v | (1ull << b)))
-        return (int)(i * 64 + (unsigned)b);
-    }
-  }
+/* slot_try -- claim slot s if no thread holds it */
+static int slot_try(struct pma_heap *h, int s) {
+  uint32_t free_ = 0;
+  return !atomic_load_explicit(&h->sv[s].held, memory_order_relaxed) &&
+         atomic_compare_exchange_strong_explicit(&h->sv[s].held, &free_, 1, memory_order_acquire,
+                                                 memory_order_relaxed);
+}
+
+/* slot_claim -- take a free log slot, -1 if none: the thread's last one if
+ * it is free (its chunks are warm in the cache), else the first free slot
+ * that has a log chain, else the first free one.  Reusing chains keeps the
+ * chunks held by logs down to what the most FASEs that ever ran at once
+ * needed, and lets a thread log (and so free) on a heap with no free chunk
+ * left. */
+static int slot_claim(struct pma_heap *h, int pref) {
+  if (pref >= 0 && slot_try(h, pref))
+    return pref;
+  for (int any = 0; any < 2; any++)
+    for (int s = 0; s < (int)PMA_NSLOTS; s++)
+      if (slot_try(h, s)) {
+        if (any || h->slots[s].first_chunk)
+          return s;
+        atomic_store_explicit(&h->sv[s].held, 0, memory_order_release);
+      }
   return -1;
+}
+
+/* slot_done -- after the commit of t's FASE: give the slot back
+ * unless a committed FASE of it still waits (the thread's next FASE must
+ * follow it in the slot's log: it may read what that one wrote).  A chain
+ * that grew long in this FASE is trimmed first (log.c). */
+static void slot_done(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  if (t->slot < 0 ||
+      atomic_load_explicit(&h->sv[t->slot].nwait, memory_order_acquire))
+    return; /* only the owner adds waiting FASEs: 0 stays 0 */
+  if (t->trim)
+    pma_log_trim(t, &h->slots[t->slot].first_chunk);
+  t->trim = 0;
+  t->wait_seq = 0; /* retired, with everything before it: nothing to publish */
+  slot_release(t);
 }
 
 /* pma_fase_open_log -- first record of a FASE: slot, seq, cursor.  The log
@@ -111,11 +144,16 @@ void pma_fase_open_log(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
   pma_thread_ready(t);
   if (t->slot < 0) {
-    t->slot = slot_claim(h);
+    t->slot = slot_claim(h, t->last_slot);
     if (t->slot < 0)
-      pma_fatal("more than %u threads are inside FASEs at once: the heap has %u log slots",
-                PMA_NSLOTS, PMA_NSLOTS);
-    h->slots[t->slot].owner_tid = (uint64_t)t->tid; /* diagnostic; flushed with the slot */
+      pma_fatal("thread %d cannot run its FASE: more than %u threads are running FASEs at "
+                "once, and a heap has %u log slots, one per thread from the first logged store "
+                "of its FASE to its commit (longer while a committed FASE of it waits for "
+                "another thread's); threads that are not in a FASE hold none.  Run at most %u "
+                "FASEs concurrently (fewer threads, or a lock or semaphore around the FASEs)",
+                (int)t->tid, PMA_NSLOTS, PMA_NSLOTS, PMA_NSLOTS);
+    if (h->slots[t->slot].owner_tid != (uint64_t)t->tid)
+      h->slots[t->slot].owner_tid = (uint64_t)t->tid; /* diagnostic; flushed with the slot */
   }
   struct pma_slot *sl = &h->slots[t->slot];
   struct pma_slotv *v = &h->sv[t->slot];
@@ -141,6 +179,7 @@ void pma_fase_open_log(struct pma_thread *t) {
   t->chunk = c;
   t->pos = sizeof(struct pma_chunk_hdr);
   t->at_head = 1;
+  t->chain_pos = 0;
   t->logging = 1;
 }
 
@@ -213,6 +252,7 @@ void pma_fase_commit(struct pma_thread *t) {
   if (t->ndfrees)
     pma_alloc_finish_frees(t);
   pma_log_fase_done(t);
+  slot_done(t);
   PMA_STAT(t, fases, 1);
 }
 

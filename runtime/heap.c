@@ -198,6 +198,9 @@ PMA_EXPORT int pma_close(pma_heap *h) {
   int rc = 0;
   pma_thread_ready(t);
   pma_deps_close(h);
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) /* every FASE retired: trim the logs */
+    if (h->slots[s].first_chunk)
+      pma_log_trim(t, &h->slots[s].first_chunk);
 #ifdef PMA_MUTANT_BUILD
   if (PMA_MUTANT(close_clean_first)) {
     h->hdr->d.clean = 1;

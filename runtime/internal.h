@@ -299,6 +299,7 @@ struct pma_waiting {
 struct pma_slotv {
   _Atomic uint64_t retired;  /* mirror of the slot's retired_seq */
   _Atomic uint32_t nwait;    /* committed FASEs not yet retired */
+  _Atomic uint32_t held;     /* 1 while a thread owns the slot (fase.c) */
   uint64_t next_seq;         /* seq of the slot's next FASE (owner) */
   char *end_chunk;           /* while nwait > 0: where the next FASE appends (owner) */
   uint32_t end_pos;
@@ -325,7 +326,6 @@ struct pma_heap {
   struct pma_recovery_info rec;
   struct pma_env env;
   struct pma_alloc *alloc;
-  _Atomic uint64_t slot_bits[PMA_NSLOTS / 64]; /* claimed log slots */
   struct pma_slotv sv[PMA_NSLOTS];
 };
 
@@ -379,6 +379,7 @@ struct pma_thread {
   int logging;             /* the current FASE has a log cursor (seq valid) */
   int wrote;               /* records written in the current FASE */
   int slot;                /* claimed log slot, -1 = none */
+  int last_slot;           /* the slot of its last FASE (tried first), -1 = none */
   uint64_t seq;            /* seq of the current FASE = retired + 1 */
   char *chunk;             /* current log chunk */
   uint32_t pos;            /* next record position in chunk */
@@ -391,6 +392,8 @@ struct pma_thread {
   struct pma_range *dirty;
   uint64_t nrec;           /* DATA and DEP records of the current FASE */
   int at_head;             /* the current FASE's log starts the slot's chain */
+  uint32_t chain_pos;      /* with at_head: index of chunk in the chain (0 = first) */
+  int trim;                /* the chain grew past pma_log_trim_at(): trim after the retire */
   int published;           /* a lock was released with this FASE uncommitted */
   struct pma_dep *deps;    /* FASEs of other slots this one read from */
   uint32_t ndeps, cap_deps;
@@ -519,7 +522,8 @@ void pma_classes_init(void) PMA_HIDDEN;
 /* reclaim: give every block back (the chunks of live log chains stay) */
 int pma_alloc_open(struct pma_heap *h, int reclaim) PMA_HIDDEN;
 void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
-uint64_t pma_alloc_log_chunk(struct pma_thread *t) PMA_HIDDEN;
+uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) PMA_HIDDEN;
+void pma_alloc_give_log_chunk(struct pma_thread *t, uint64_t off) PMA_HIDDEN;
 void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_finish_frees(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) PMA_HIDDEN;
@@ -540,6 +544,11 @@ void pma_log_fase_done(struct pma_thread *t) PMA_HIDDEN;
 void pma_log_meta(struct pma_thread *t, uint64_t kind, uint64_t field, const void *data,
                   size_t len) PMA_HIDDEN;
 char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) PMA_HIDDEN;
+/* chunks a slot's chain keeps after a trim, and the length that triggers one */
+uint32_t pma_log_keep(const struct pma_heap *h) PMA_HIDDEN;
+/* cut the chain at *first back to pma_log_keep() chunks (every FASE of the
+ * slot retired); returns the chunks given back */
+uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) PMA_HIDDEN;
 
 /* fase.c */
 void pma_thread_prepare(struct pma_thread *t) PMA_HIDDEN;

@@ -133,9 +133,12 @@ void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) {
 
 /* pma_log_new_chunk -- allocate a log chunk, make its header durable, then
  * link it at *link durably; returns its address (aborts when the heap is full:
- * a FASE that cannot log must not go on) */
+ * a FASE that cannot log must not go on).  A slot's first chunk may take the
+ * heap's reserve (alloc.c), so that a thread can always start a log -- and so
+ * free -- on a full heap. */
 char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) {
-  uint64_t off = pma_alloc_log_chunk(t);
+  int first = link == &pma_rt.heap->slots[t->slot].first_chunk;
+  uint64_t off = pma_alloc_log_chunk(t, first);
   if (!off)
     pma_fatal("out of heap space for the undo log: no free %u-byte chunk left in the %zu-byte "
               "heap while a FASE needs more log (slot %d, FASE %llu); use a larger heap or "
@@ -151,6 +154,45 @@ char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) {
   return (char *)ch;
 }
 
+/* pma_log_keep -- chunks a slot's chain keeps after a trim: 1/64 of the
+ * heap's chunks, 1 to 16.  A FASE whose log reaches past twice that many
+ * trims the chain after its retire (design.md section 2). */
+uint32_t pma_log_keep(const struct pma_heap *h) {
+  uint64_t n = h->nchunks / 64;
+  return n < 1 ? 1 : n > 16 ? 16 : (uint32_t)n;
+}
+
+/* pma_log_trim -- cut the chain at *first after its first pma_log_keep()
+ * chunks and give the rest back to the allocator.  Every FASE of the slot has
+ * retired, so recovery needs nothing in the chain; but the shorter chain must
+ * be durable before a chunk is given back: a chunk reused as data while the
+ * durable chain still reached it would make the next open refuse the heap.
+ * A crash after the unlink leaves the cut chunks marked LOG with no chain
+ * reaching them, which the open frees (alloc_open.c). */
+uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) {
+  uint32_t keep = pma_log_keep(pma_rt.heap);
+  uint64_t off = *first;
+  for (uint32_t i = 1; off && i < keep; i++)
+    off = ((struct pma_chunk_hdr *)pma_ptr(off))->next;
+  if (!off)
+    return 0;
+  struct pma_chunk_hdr *last = pma_ptr(off);
+  uint64_t cut = last->next;
+  if (!cut)
+    return 0;
+  last->next = 0;
+  if (!PMA_MUTANT(trim_unlink_unflushed))
+    pma_persist_now(t, &last->next, sizeof last->next);
+  uint32_t n = 0;
+  while (cut) {
+    uint64_t next = ((struct pma_chunk_hdr *)pma_ptr(cut))->next; /* before it is reused */
+    pma_alloc_give_log_chunk(t, cut);
+    cut = next;
+    n++;
+  }
+  return n;
+}
+
 /* log_jump -- close the current chunk with a JUMP and continue in the next */
 static PMA_NOINLINE void log_jump(struct pma_thread *t) {
   struct pma_chunk_hdr *ch = (struct pma_chunk_hdr *)t->chunk;
@@ -164,6 +206,8 @@ static PMA_NOINLINE void log_jump(struct pma_thread *t) {
   } else {
     next = pma_log_new_chunk(t, &ch->next);
   }
+  if (t->at_head && ++t->chain_pos >= 2 * pma_log_keep(pma_rt.heap))
+    t->trim = 1;
   struct pma_rec *r = (struct pma_rec *)(t->chunk + t->pos);
   r->hdr = PMA_REC_HDR(0, 0, PMA_REC_JUMP);
   r->check = pma_rec_check(t->seq, r->hdr, NULL, 0);

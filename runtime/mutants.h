@@ -59,7 +59,8 @@
   X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged") \
   X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence") \
   X(45, new_block_unnoted, "a hooked store into a block of the current FASE is not noted")    \
-  X(46, big_calloc_cached, "a large pma_calloc zeroes through the cache and notes nothing")
+  X(46, big_calloc_cached, "a large pma_calloc zeroes through the cache and notes nothing")   \
+  X(47, trim_unlink_unflushed, "a log chain trimmed after a large FASE gives its chunks back before the shorter chain is durable")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

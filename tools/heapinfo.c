@@ -137,12 +137,23 @@ int cmd_info(int argc, char **argv) {
          human(small, b1, sizeof b1), (unsigned long long)blocks, human(large, b2, sizeof b2));
 
   unsigned used = 0, pending = 0;
-  uint64_t precs = 0, pbytes = 0;
+  uint64_t precs = 0, pbytes = 0, held = 0;
   int corrupt = 0;
   for (unsigned i = 0; i < PMA_NSLOTS; i++) {
     if (!h.slots[i].first_chunk)
       continue;
     used++;
+    /* the chunks its chain holds (design.md section 2: trimmed after a
+     * large FASE, and at open and close) */
+    uint64_t off = h.slots[i].first_chunk, nch = 0;
+    while (off && nch <= s->nchunks && pma_chunk_is_log(&h, off)) {
+      nch++;
+      off = ((const struct pma_chunk_hdr *)(h.base + off))->next;
+    }
+    held += nch * PMA_CHUNK;
+    printf("thread log %u: %llu chunks (%s)%s\n", i, (unsigned long long)nch,
+           human(nch * PMA_CHUNK, b1, sizeof b1),
+           off ? ", then a link that is not a log chunk (run `pmatomic check`)" : "");
     uint64_t n = 0, bytes = 0;
     int rc = pma_log_pending(&h, i, &n, &bytes);
     if (rc < 0) {
@@ -157,8 +168,10 @@ int cmd_info(int argc, char **argv) {
              (unsigned long long)bytes);
     }
   }
-  printf("thread logs:   %u in use, %u with a pending FASE (%llu records, %llu bytes)\n", used,
-         pending, (unsigned long long)precs, (unsigned long long)pbytes);
+  printf("thread logs:   %u in use, %u with a pending FASE (%llu records, %llu bytes), %s of log "
+         "chunks\n",
+         used, pending, (unsigned long long)precs, (unsigned long long)pbytes,
+         human(held, b1, sizeof b1));
   heapfile_close(&f);
   return corrupt;
 }

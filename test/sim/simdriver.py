@@ -47,6 +47,7 @@ PROGRAMS = [
     ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
     ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
     ("fresh", "sim-fresh.c", ["3"], ["--recovery-points", "6"]),
+    ("trim", "sim-trim.c", ["2"], ["--recovery-points", "6"]),
 ]
 
 
