@@ -257,6 +257,7 @@ struct pma_env {
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
+  uint32_t filter_full;           /* PMA_TEST_FILTER_FULL: a smaller filter (tests only) */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -320,6 +321,7 @@ struct pma_rt {
   uint32_t epoch;          /* bumped at every open and close */
   size_t nt_threshold;
   uint32_t dirty_cap;      /* PMA_DIRTY_CAP, or PMA_TEST_DIRTY_CAP (tests) */
+  uint32_t filter_full;    /* PMA_FILTER_FULL, or PMA_TEST_FILTER_FULL (tests) */
   struct pma_heap *heap;
   struct pma_flush_ops ops;
 };
@@ -345,6 +347,7 @@ struct pma_range {
 #define PMA_DIRTY_CAP 1024u
 #define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
 #define PMA_PEND_MAX 8u   /* allocations whose state byte waits for the next record */
+#define PMA_BYTES_BATCH 256u /* entries of one pma_log_bytes record (the commit's frees) */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
  * instruction; the large tables are allocated on the thread's first use. */
@@ -503,6 +506,7 @@ void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) PMA_HIDDEN;
+int pma_log_bytes(struct pma_thread *t, const uintptr_t *z, uint32_t n) PMA_HIDDEN;
 void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) PMA_HIDDEN;
 void pma_log_multi_fenced(struct pma_thread *t, const struct pma_range *r, unsigned n,
                           int unfenced) PMA_HIDDEN;

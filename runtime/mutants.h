@@ -57,7 +57,9 @@
   X(41, multi_unfenced, "no fence between a multi-range record and the stores it protects") \
   X(42, multi_check_first, "a multi-range record's checksum covers only its first range")    \
   X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged") \
-  X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence")
+  X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence") \
+  X(45, frees_one_fence, "the commit's deferred-free records share one fence")               \
+  X(46, free_tail_unflushed, "a freed large extent's tail map bytes are not made durable")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,
