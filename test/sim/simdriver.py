@@ -46,8 +46,8 @@ PROGRAMS = [
                                      "--recovery-depth", "0"]),
     ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
     ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
-    ("frees", "sim-frees.c", ["filter", "2"], ["--policies", "random,prefix", "--images", "4",
-                                               "--recovery-points", "4"]),
+    ("frees", "sim-frees.c", ["filter", "2"], ["--policies", "random", "--images", "4",
+                                               "--recovery-depth", "0"]),
     ("frees-tail", "sim-frees.c", ["tail", "1"], ["--policies", "none,random",
                                                   "--recovery-points", "4"]),
 ]
