@@ -413,18 +413,20 @@ static void defer_free(struct pma_thread *t, uint8_t *z) {
 }
 
 /* pma_alloc_commit_frees -- commit step 1: each deferred free's state byte
- * goes 1 -> 2 (0x41 -> 0x43) as a logged store of the FASE */
+ * goes 1 -> 2 (0x41 -> 0x43) as a logged store of the FASE.  The records
+ * are multi-range ones, each fenced before the next (pma_log_bytes): with
+ * the filter full, a free of a block allocated in this FASE saves a byte
+ * that is set but not yet written back, and a torn record followed by such
+ * a valid one would read as a log damaged in the middle (design.md section
+ * 4).  Each byte is noted for the commit's flush after its store. */
 void pma_alloc_commit_frees(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
-  int wrote = 0;
   for (uint32_t i = 0; i < t->ndfrees; i++) {
     uint8_t *z = (uint8_t *)t->dfrees[i];
     if (*z == PMA_BLK_FREE) /* PMA_MAP_FREE for a large extent */
       pma_fatal("deferred free of %p: not an allocated block any more", block_addr(h, z));
-    if (!PMA_MUTANT(free_unlogged))
-      wrote |= pma_log_store_nofence(t, (uintptr_t)z, 1);
   }
-  if (wrote)
+  if (!PMA_MUTANT(free_unlogged) && pma_log_bytes(t, t->dfrees, t->ndfrees))
     pma_fence(t);
   for (uint32_t i = 0; i < t->ndfrees; i++) {
     uint8_t *z = (uint8_t *)t->dfrees[i];
@@ -432,16 +434,24 @@ void pma_alloc_commit_frees(struct pma_thread *t) {
     if (*z != (large ? PMA_MAP_LARGE : PMA_BLK_USED))
       pma_fatal("double free of %p inside one FASE", block_addr(h, z));
     __atomic_store_n(z, large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING, __ATOMIC_RELAXED);
+    if (pma_rt.durable && !PMA_MUTANT(free_unlogged))
+      pma_dirty_add(t, (uintptr_t)z, 1);
   }
 }
 
 /* pma_alloc_free_blocks -- after the retire of the FASE that freed them:
  * the blocks become free (2 -> 0, not flushed: 2 reads as free at open
- * anyway); small ones go to the calling thread's cache */
+ * anyway); small ones go to the calling thread's cache.  A large extent's
+ * tail map bytes (0x42 -> 0) are flushed, and one fence makes them durable
+ * before any of its chunks is given back: an extent that later reuses the
+ * first chunks must not read back, after a power failure, as the old, longer
+ * one whose tail bytes it does not overwrite (design.md section 6). */
 void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) {
   struct pma_heap *h = pma_rt.heap;
   struct pma_alloc *a = h->alloc;
+  struct pma_thread *t = pma_self();
   struct block b;
+  int large = 0;
   for (uint32_t i = 0; i < n; i++) {
     state_block(h, (uint8_t *)blocks[i], &b);
     if (*b.state != (b.large ? PMA_MAP_LARGE_FREEING : PMA_BLK_FREEING))
@@ -450,12 +460,25 @@ void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) {
       uint64_t len = a->vc[b.chunk].len;
       memset(&h->map[b.chunk + 1], PMA_MAP_FREE, len - 1);
       __atomic_store_n(&h->map[b.chunk], PMA_MAP_FREE, __ATOMIC_RELAXED);
-      a->vc[b.chunk].len = 0;
-      chunk_give(h, b.chunk, len);
+      if (!PMA_MUTANT(free_tail_unflushed))
+        pma_flush(t, &h->map[b.chunk + 1], len - 1);
+      large = 1;
     } else {
       __atomic_store_n(b.state, PMA_BLK_FREE, __ATOMIC_RELAXED);
       tcache_put(h, b.cls, b.state);
     }
+  }
+  if (!large)
+    return;
+  if (!PMA_MUTANT(free_tail_unflushed))
+    pma_fence(t);
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t *z = (uint8_t *)blocks[i];
+    if (z >= (uint8_t *)h->data)
+      continue;
+    uint64_t c = (uint64_t)(z - h->map), len = a->vc[c].len;
+    a->vc[c].len = 0;
+    chunk_give(h, c, len);
   }
 }
 

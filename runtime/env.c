@@ -189,6 +189,20 @@ int pma_env_load(struct pma_env *env) {
       pma_err("PMA_TEST_CREATE: expected named, kill or named-kill, found \"%s\"", s);
       return -EINVAL;
     }
+  /* PMA_TEST_FILTER_FULL=<n>: TESTS ONLY -- the per-FASE filter stops
+   * inserting words after n (16..2048, default 2048), so crash tests reach
+   * the full-filter paths (every store logged again) in a few stores. */
+  env->filter_full = PMA_FILTER_FULL;
+  if ((s = getenv("PMA_TEST_FILTER_FULL")) && *s) {
+    uint64_t v;
+    if (parse_u64("PMA_TEST_FILTER_FULL", s, &v))
+      return -EINVAL;
+    if (v < 16 || v > PMA_FILTER_FULL) {
+      pma_err("PMA_TEST_FILTER_FULL: expected 16..%u words, found %llu", PMA_FILTER_FULL,
+              (unsigned long long)v);
+      return -EINVAL;
+    }
+    env->filter_full = (uint32_t)v;
   }
 
 #ifdef PMA_MUTANT_BUILD

@@ -14,7 +14,7 @@
 #include "fork.h"
 #include "internal.h"
 
-struct pma_rt pma_rt = {.dirty_cap = PMA_DIRTY_CAP};
+struct pma_rt pma_rt = {.dirty_cap = PMA_DIRTY_CAP, .filter_full = PMA_FILTER_FULL};
 
 /* open/close are rare and must not interleave */
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -123,6 +123,7 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
     goto fail;
   pma_rt.nt_threshold = h->env.nt_threshold;
   pma_rt.dirty_cap = h->env.dirty_cap;
+  pma_rt.filter_full = h->env.filter_full;
   pma_rt.base = (uintptr_t)h->base;
   pma_rt.epoch++;
   h->rec.was_clean = h->hdr->d.clean == 1;

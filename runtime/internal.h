@@ -274,6 +274,7 @@ struct pma_env {
   enum pma_prealloc prealloc;     /* PMA_PREALLOC: how a new heap file gets its blocks */
   int test_create_named;          /* PMA_TEST_CREATE: a named temporary, no O_TMPFILE */
   int test_create_kill;           /* PMA_TEST_CREATE: SIGKILL inside the creation */
+  uint32_t filter_full;           /* PMA_TEST_FILTER_FULL: a smaller filter (tests only) */
 };
 
 struct pma_alloc; /* alloc.c */
@@ -339,6 +340,7 @@ struct pma_rt {
   uint32_t epoch;          /* bumped at every open and close */
   size_t nt_threshold;
   uint32_t dirty_cap;      /* PMA_DIRTY_CAP, or PMA_TEST_DIRTY_CAP (tests) */
+  uint32_t filter_full;    /* PMA_FILTER_FULL, or PMA_TEST_FILTER_FULL (tests) */
   struct pma_heap *heap;
   struct pma_flush_ops ops;
 };
@@ -369,6 +371,7 @@ struct pma_range {
  * hooks of stores into a block it cannot prove smaller, so only its written
  * lines are noted (design.md section 6, "Fresh blocks"). */
 #define PMA_NEW_BLOCKS 8u /* blocks of the current FASE whose stores need no undo (a ring) */
+#define PMA_BYTES_BATCH 256u /* entries of one pma_log_bytes record (the commit's frees) */
 
 /* Per-thread state.  Lives in static TLS so the hooks reach it with one
  * instruction; the large tables are allocated on the thread's first use. */
@@ -534,6 +537,7 @@ void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_multi(struct pma_thread *t, const struct pma_range *r, unsigned n) PMA_HIDDEN;
+int pma_log_bytes(struct pma_thread *t, const uintptr_t *z, uint32_t n) PMA_HIDDEN;
 void pma_log_alloc_later(struct pma_thread *t, uint8_t *z) PMA_HIDDEN;
 void pma_log_multi_fenced(struct pma_thread *t, const struct pma_range *r, unsigned n,
                           int unfenced) PMA_HIDDEN;

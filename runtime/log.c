@@ -39,7 +39,7 @@ static inline void filter_add(struct pma_thread *t, uint64_t word, uint32_t mask
   for (;;) {
     struct pma_fent *e = &t->filter[i];
     if (e->gen != t->fgen) {
-      if (t->fcount >= PMA_FILTER_FULL)
+      if (t->fcount >= pma_rt.filter_full)
         return; /* too full: stop inserting, later stores just log */
       e->gen = t->fgen;
       e->word = word;
@@ -392,6 +392,51 @@ static inline void filter_enter(struct pma_thread *t, uint64_t off, size_t len) 
   }
   for (uint64_t w = off >> 3; w <= (off + len - 1) >> 3; w++)
     filter_add(t, w, PMA_MUTANT(filter_whole_words) ? 0xffu : word_mask(w, off, len));
+}
+
+/* pma_log_bytes -- before stores through the cache to the n single bytes at
+ * z[] (absolute addresses inside the heap, inside a FASE, no allocation
+ * waiting): the commit's deferred frees (alloc.c).  Logs the bytes the filter
+ * does not show saved in multi-range records of up to PMA_BYTES_BATCH
+ * entries, each made durable (fenced) before the next is written: a torn
+ * record followed by a valid one then always means damage (design.md
+ * section 4).  The bytes are not noted: the caller notes each one after its
+ * store (so a dirty list that overflows meanwhile flushes only stores that
+ * have executed).  Returns 1 if records were written (one fence is owed). */
+int pma_log_bytes(struct pma_thread *t, const uintptr_t *z, uint32_t n) {
+  if (unlikely(!t->logging))
+    pma_fase_open_log(t);
+  int filtered = !pma_rt.heap->env.sync_per_store;
+  struct pma_range need[PMA_BYTES_BATCH];
+  int owe = 0;
+  uint32_t i = 0;
+  while (i < n) {
+    unsigned k = 0;
+    for (; i < n && k < PMA_BYTES_BATCH; i++) {
+      uint64_t off = pma_off((void *)z[i]);
+      if (filtered && logged_already(t, off, 1)) {
+        PMA_STAT(t, filtered_stores, 1);
+        continue;
+      }
+      need[k].start = off;
+      need[k].end = off + 1;
+      k++;
+    }
+    if (!k)
+      continue;
+    if (PMA_MUTANT(frees_one_fence)) { /* the old way: a record each, one fence for all */
+      for (unsigned j = 0; j < k; j++)
+        log_records(t, need[j].start, 1);
+    } else {
+      if (owe)
+        pma_fence(t);
+      log_ranges(t, need, k);
+    }
+    for (unsigned j = 0; j < k; j++)
+      filter_enter(t, need[j].start, 1);
+    owe = 1;
+  }
+  return owe;
 }
 
 /* log_store -- before a write to [addr, addr+len) (inside the heap, inside a

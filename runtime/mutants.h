@@ -60,7 +60,9 @@
   X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence") \
   X(45, new_block_unnoted, "a hooked store into a block of the current FASE is not noted")    \
   X(46, big_calloc_cached, "a large pma_calloc zeroes through the cache and notes nothing")   \
-  X(47, trim_unlink_unflushed, "a log chain trimmed after a large FASE gives its chunks back before the shorter chain is durable")
+  X(47, trim_unlink_unflushed, "a log chain trimmed after a large FASE gives its chunks back before the shorter chain is durable")   \
+  X(48, frees_one_fence, "the commit's deferred-free records share one fence")               \
+  X(49, free_tail_unflushed, "a freed large extent's tail map bytes are not made durable")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

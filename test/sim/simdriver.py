@@ -48,6 +48,10 @@ PROGRAMS = [
     ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
     ("fresh", "sim-fresh.c", ["3"], ["--recovery-points", "6"]),
     ("trim", "sim-trim.c", ["2"], ["--recovery-points", "6"]),
+    ("frees", "sim-frees.c", ["filter", "2"], ["--policies", "random", "--images", "4",
+                                               "--recovery-depth", "0"]),
+    ("frees-tail", "sim-frees.c", ["tail", "1"], ["--policies", "none,random",
+                                                  "--recovery-points", "4"]),
 ]
 
 
