@@ -189,6 +189,8 @@ int pma_env_load(struct pma_env *env) {
       pma_err("PMA_TEST_CREATE: expected named, kill or named-kill, found \"%s\"", s);
       return -EINVAL;
     }
+  }
+
   /* PMA_TEST_FILTER_FULL=<n>: TESTS ONLY -- the per-FASE filter stops
    * inserting words after n (16..2048, default 2048), so crash tests reach
    * the full-filter paths (every store logged again) in a few stores. */
