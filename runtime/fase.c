@@ -198,8 +198,14 @@ void pma_fase_commit(struct pma_thread *t) {
       pma_fence(t);
       atomic_store_explicit(&v->retired, t->seq, memory_order_release);
       v->next_seq = t->seq + 1;
-      if (unlikely(t->published))
+      if (unlikely(t->published)) {
         pma_dep_wake(t);
+      } else if (pma_mem_deps) {
+        /* the other half of pma_dep_on's Dekker: retired, then wanted */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (unlikely(atomic_load_explicit(&v->wanted, memory_order_relaxed)))
+          pma_dep_wake_wanted(t, v);
+      }
     } else {
       pma_dep_commit_waiting(t);
       v->next_seq = t->seq + 1;
