@@ -80,6 +80,7 @@ void pma_thread_prepare(struct pma_thread *t) {
     t->ndeps = 0;
     t->nrec = 0;
     t->published = 0;
+    t->named = 0;
     if (++t->fgen == 0) {
       memset(t->filter, 0, PMA_FILTER_CAP * sizeof *t->filter);
       t->fgen = 1;
@@ -200,8 +201,10 @@ void pma_fase_commit(struct pma_thread *t) {
       v->next_seq = t->seq + 1;
       if (unlikely(t->published)) {
         pma_dep_wake(t);
-      } else if (pma_mem_deps) {
-        /* the other half of pma_dep_on's Dekker: retired, then wanted */
+      } else if (unlikely(t->named)) {
+        /* the other half of pma_dep_on's Dekker: retired, then wanted.
+         * Only a FASE that named itself in the writer table can be found
+         * through memory, so only its retire pays the fence. */
         atomic_thread_fence(memory_order_seq_cst);
         if (unlikely(atomic_load_explicit(&v->wanted, memory_order_relaxed)))
           pma_dep_wake_wanted(t, v);

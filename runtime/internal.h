@@ -370,6 +370,7 @@ struct pma_thread {
   uint64_t nrec;           /* DATA and DEP records of the current FASE */
   int at_head;             /* the current FASE's log starts the slot's chain */
   int published;           /* a lock was released with this FASE uncommitted */
+  int named;               /* the FASE named itself in the writer table (memdeps.c) */
   struct pma_dep *deps;    /* FASEs of other slots this one read from */
   uint32_t ndeps, cap_deps;
   uint64_t wait_seq;       /* the FASE just committed waits (0: it retired) */

@@ -135,6 +135,7 @@ void pma_own_set(struct pma_thread *t, unsigned i) {
   if (!t->logging)
     pma_fase_open_log(t);
   t->wrote = 1; /* named: the FASE must retire (or commit) even if it logs nothing */
+  t->named = 1; /* ...and its retire must look for FASEs that wait for it */
   uint32_t v = atomic_load_explicit(&o->ver, memory_order_relaxed);
   atomic_store_explicit(&o->ver, v + 1, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
