@@ -20,6 +20,11 @@ the process-mode overhead into its parts:
                its allocator; every pma_malloc/pma_free its own FASE)
   l  locks     plugin with -fplugin-arg-pmatomic-no-instrument, process mode
                (lock wrappers and FASE commits, no store hooks)
+and one more for the programs whose FASEs read without a lock or atomic what
+other FASEs wrote (TRACK_PROGS: the two-lock queue), at every thread count:
+  t  track     as (b), compiled with -fplugin-arg-pmatomic-track-loads (every
+               load inside a FASE looks up the writer table), PMA_MODE=pmem;
+               reported as (t) / (b), the cost of the load-tracking mode
 and run RUNS times per (program, configuration, threads); medians are
 reported.  Ratios are always against configuration (a) of the same run
 (docs/performance.md explains the floor model).  Writes bench/results/
@@ -55,11 +60,13 @@ PROGS = {
     "alarm": 100000,
     "kvlru": 200000,
 }
-CONFIGS = ["a", "b", "c", "d", "e", "r", "l"]
+CONFIGS = ["a", "b", "c", "d", "e", "r", "l", "t"]
+# the programs that need the load-tracking mode (docs/usage.md): config (t)
+TRACK_PROGS = ("queue",)
 DIAG = ("r", "l")  # diagnostic: first thread count only, not plotted
 CFG_NAME = {"a": "volatile", "b": "pmem", "c": "process", "d": "sync-per-store", "e": "pmdk",
-            "r": "rt-only", "l": "locks-only"}
-CFG_COLOR = {"a": "#555555", "b": "#1f77b4", "c": "#2ca02c", "d": "#d62728", "e": "#ff7f0e"}
+            "r": "rt-only", "l": "locks-only", "t": "track-loads"}
+CFG_COLOR = {"a": "#555555", "b": "#1f77b4", "c": "#2ca02c", "d": "#d62728", "e": "#ff7f0e", "t": "#9467bd"}
 SHM = "/dev/shm"
 BENCH_RE = re.compile(r"^BENCH (.*)$", re.M)
 TARGETS = {"b_floor": 1.25, "b_vs_d": 3.0, "b_vs_e": 2.0, "c_vs_a": 1.3, "compile": 1.15}
@@ -116,6 +123,9 @@ def compile_all(build, out, progs):
         jobs.append(((p, "rt"), [CC, "-O2", "-I" + inc, src, *libs, "-o", f"{out}/{p}.rt"]))
         jobs.append(((p, "noinst"), [CC, "-O2", *cflags, "-fplugin-arg-pmatomic-no-instrument", src, *libs,
                                      "-o", f"{out}/{p}.noinst"]))
+        if p in TRACK_PROGS:
+            jobs.append(((p, "track"), [CC, "-O2", *cflags, "-fplugin-arg-pmatomic-track-loads", src, *libs,
+                                        "-o", f"{out}/{p}.track"]))
         psrc = os.path.join(BENCH, "pmdk", p + ".c")
         if os.path.exists(psrc):
             jobs.append(((p, "pmdk"), [CC, "-O2", psrc, "-lpmemobj", "-lpmem", "-lpthread", "-o", f"{out}/{p}.pmdk"]))
@@ -269,6 +279,9 @@ def run_one(bins, prog, cfg, threads, ops):
     elif cfg in DIAG:
         binary = bins[(prog, "rt" if cfg == "r" else "noinst")]
         env["PMA_MODE"] = "process"
+    elif cfg == "t":
+        binary = bins[(prog, "track")]
+        env["PMA_MODE"] = "pmem"
     elif cfg == "d":
         binary = bins[(prog, "sync")]
         env["PMA_MODE"] = "pmem"
@@ -326,6 +339,8 @@ def summarise(rows, progs, cfgs, threads, fence):
                 s["c_records_per_op"] = c["log_records_per_op"]
                 s["c_bytes_per_op"] = c["log_bytes_per_op"]
             s["b_vs_d"] = b["ops_per_sec"] / d["ops_per_sec"] if b and d else None  # speedup of b over d
+            tr = med.get((p, "t", t))
+            s["t_vs_b"] = b["ops_per_sec"] / tr["ops_per_sec"] if b and tr else None  # slowdown of tracking
             s["b_vs_e"] = b["ops_per_sec"] / e["ops_per_sec"] if b and e else None
             if b:
                 fases = b["fases_per_op"]
@@ -438,6 +453,18 @@ def markdown(summary, progs, threads, cfgs, meta):
             if s:
                 out.append(f"| {p} | {fmt(s.get('r_vs_a'))} | {fmt(s.get('l_vs_a'))} | {fmt(s.get('c_vs_a'))} | "
                            f"{fmt(s.get('c_records_per_op'))} | {fmt(s.get('c_bytes_per_op'), '.0f')} |")
+        out.append("")
+    if any(s.get("t_vs_b") for s in summary.values()):
+        out.append("**The load-tracking mode** (`-fplugin-arg-pmatomic-track-loads`, docs/usage.md) -- slowdown of "
+                   "(t) against (b), the same program built without it, both in pmem mode")
+        out.append("")
+        out.append("| program | threads | (b) pmem / a | (t) track-loads / a | (t) / (b) |")
+        out.append("|---|---|---|---|---|")
+        for p in progs:
+            for t in threads:
+                s = summary.get((p, t))
+                if s and s.get("t_vs_b"):
+                    out.append(f"| {p} | {t} | {fmt(s.get('b_vs_a'))} | {fmt(s.get('t_vs_a'))} | {fmt(s.get('t_vs_b'))} |")
         out.append("")
     if 1 in threads:
         out.append("**CPU-time cross-check, 1 thread** -- the same ratios computed from the worker thread's CPU time "
@@ -672,6 +699,8 @@ def main():
                     if c == "e" and (p, "pmdk") not in bins:
                         continue
                     if c in DIAG and t != threads[0]:
+                        continue
+                    if c == "t" and p not in TRACK_PROGS:
                         continue
                     plan.append((rep, p, t, c))
     ops = {p: max(1000, int(PROGS[p] * scale)) for p in progs}

@@ -70,6 +70,25 @@ void __pma_store_wcscpy(wchar_t *dst, const wchar_t *src);          /* wcscpy, w
 void __pma_store_wcscat(wchar_t *dst, const wchar_t *src);          /* wcscat */
 void __pma_store_wcsncat(wchar_t *dst, const wchar_t *src, size_t n); /* wcsncat */
 
+/* Atomics (design.md section 1, "Atomics and racy reads"): an atomic store,
+ * atomicrmw or cmpxchg gets __pma_atomic_begin(addr, size) before it -- which
+ * logs like a store hook, links the FASE to the unretired FASE that last
+ * wrote those bytes with an atomic, and keeps them locked against other
+ * atomic writers -- and __pma_atomic_end() right after it.  An atomic load
+ * gets __pma_atomic_load(addr, size) after it, which links the FASE to that
+ * writer.  Outside a FASE they cost a range check. */
+void __pma_atomic_begin(void *addr, size_t size);
+void __pma_atomic_end(void);
+void __pma_atomic_load(void *addr, size_t size);
+
+/* The load-tracking mode (-fplugin-arg-pmatomic-track-loads) for programs
+ * whose FASEs read data other FASEs wrote without a lock or atomic between
+ * them: every plain load that may read the heap gets __pma_load(addr, size)
+ * after it, and each module compiled so runs __pma_track_loads_init() as a
+ * constructor, which makes the store hooks name their FASE as the writer. */
+void __pma_load(void *addr, size_t size);
+void __pma_track_loads_init(void);
+
 /* Lock wrappers: same signatures and return values as the functions they
  * replace (the mutex is passed as void * so this header needs no
  * <pthread.h>); they track the FASE depth of the calling thread and commit the

@@ -380,7 +380,7 @@ static std::string describe(const Instruction *I) {
 // elideFresh -- writes into a block allocated with no boundary since.
 void LogOptimizer::elideFresh() {
   for (LoggedWrite &W : Writes) {
-    if (W.Fate != WriteFate::Log || !W.MayBeFresh || !W.Dest)
+    if (W.Fate != WriteFate::Log || !W.MayBeFresh || W.Pinned || !W.Dest)
       continue;
     CallInst *Alloc = freshAllocation(W.Dest);
     if (!Alloc || !DT.dominates(Alloc, W.I) ||
@@ -423,7 +423,7 @@ void LogOptimizer::elideDominated() {
     if (List.size() < 2 || List.size() > 64)
       continue;
     for (auto &[W2, S2] : List) {
-      if (Covers.count(W2))
+      if (Covers.count(W2) || W2->Pinned)
         continue;
       for (auto &[W1, S1] : List) {
         if (W1 == W2 || W1->Fate != WriteFate::Log || !W1->MayCover ||

@@ -57,6 +57,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace llvm;
 using namespace pmatomic;
@@ -68,7 +69,10 @@ using namespace pmatomic;
 //===----------------------------------------------------------------------===//
 
 STATISTIC(NumInstrumentedStores, "Number of stores instrumented");
-STATISTIC(NumInstrumentedAtomics, "Number of atomicrmw/cmpxchg instrumented");
+STATISTIC(NumInstrumentedAtomics,
+          "Number of atomic stores, atomicrmw and cmpxchg instrumented");
+STATISTIC(NumInstrumentedAtomicLoads, "Number of atomic loads instrumented");
+STATISTIC(NumInstrumentedLoads, "Number of plain loads instrumented (track-loads)");
 STATISTIC(NumInstrumentedMemIntrinsics,
           "Number of memset/memcpy/memmove intrinsics instrumented");
 STATISTIC(NumInstrumentedLibcWriters, "Number of libc writer calls instrumented");
@@ -110,6 +114,7 @@ struct WriteSite {
 // Per-function counts for the summary remark.
 struct FunctionCounts {
   unsigned Stores = 0, Atomics = 0, MemIntrinsics = 0, LibcWriters = 0;
+  unsigned AtomicLoads = 0, Loads = 0;
   unsigned ElidedStack = 0, ElidedGlobal = 0, ElidedMalloc = 0;
   unsigned LockCalls = 0;
   // The static logging optimisations (LogOpt.cpp), in a remark of their own.
@@ -120,7 +125,7 @@ struct FunctionCounts {
   unsigned NtCalls = 0;
 
   bool any() const {
-    return Stores || Atomics || MemIntrinsics || LibcWriters || ElidedStack ||
+    return Stores || Atomics || AtomicLoads || Loads || MemIntrinsics || LibcWriters || ElidedStack ||
            ElidedGlobal || ElidedMalloc || LockCalls || anyLogOpt();
   }
   bool anyLogOpt() const { return ElidedFresh || ElidedDominated || Batched; }
@@ -141,6 +146,7 @@ private:
   void chooseInstructionsToInstrument(Function &F, const TargetLibraryInfo &TLI,
                                       OptimizationRemarkEmitter &ORE,
                                       SmallVectorImpl<WriteSite> &Sites,
+                                      SmallVectorImpl<LoadInst *> &Loads,
                                       FunctionCounts &C);
   void collectIntrinsic(IntrinsicInst *II, OptimizationRemarkEmitter &ORE,
                         SmallVectorImpl<WriteSite> &Sites);
@@ -151,6 +157,7 @@ private:
 
   bool instrumentStore(StoreInst *SI);
   bool instrumentAtomic(Instruction *I);
+  void instrumentLoad(LoadInst *LI);
   bool instrumentMemIntrinsic(AnyMemIntrinsic *MI);
   bool instrumentLibcWriter(CallBase *CB, const LibcWrite &W);
   bool instrumentMasked(IntrinsicInst *II);
@@ -167,6 +174,9 @@ private:
   FunctionCallee StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn;
   FunctionCallee WcscpyFn, WcscatFn, WcsncatFn; // wchar_t forms of the above
   FunctionCallee NtFn[3]; // __pma_memcpy/memmove/memset, by NtCall - 1
+  // __pma_atomic_begin/end around atomic writes, __pma_atomic_load after
+  // atomic loads, __pma_load after plain loads (track-loads).
+  FunctionCallee AtomicBeginFn, AtomicEndFn, AtomicLoadFn, LoadFn;
   DenseMap<const AllocaInst *, bool> NonEscaping;
 };
 
@@ -208,6 +218,10 @@ void PmAtomicInstrumenter::initialize(Module &M) {
   NtFn[1] = M.getOrInsertFunction("__pma_memmove", Attr, PtrTy, PtrTy, PtrTy, IntptrTy);
   NtFn[2] = M.getOrInsertFunction("__pma_memset", Attr, PtrTy, PtrTy,
                                   Type::getInt32Ty(Ctx), IntptrTy);
+  AtomicBeginFn = M.getOrInsertFunction("__pma_atomic_begin", Attr, VoidTy, PtrTy, IntptrTy);
+  AtomicEndFn = M.getOrInsertFunction("__pma_atomic_end", Attr, VoidTy);
+  AtomicLoadFn = M.getOrInsertFunction("__pma_atomic_load", Attr, VoidTy, PtrTy, IntptrTy);
+  LoadFn = M.getOrInsertFunction("__pma_load", Attr, VoidTy, PtrTy, IntptrTy);
 }
 
 // dropUnusedHooks -- a module with no persistent writes keeps no hook
@@ -217,6 +231,7 @@ void PmAtomicInstrumenter::dropUnusedHooks() {
   Hooks.append({StoreNFn, StoreVFn, StrcpyFn, StrcatFn, StrncatFn, WcscpyFn,
                 WcscatFn, WcsncatFn});
   Hooks.append(std::begin(NtFn), std::end(NtFn));
+  Hooks.append({AtomicBeginFn, AtomicEndFn, AtomicLoadFn, LoadFn});
   for (FunctionCallee &H : Hooks)
     if (auto *F = dyn_cast_or_null<Function>(H.getCallee()))
       if (F->isDeclaration() && F->use_empty())
@@ -282,6 +297,17 @@ bool PmAtomicInstrumenter::run(Module &M, ModuleAnalysisManager &MAM) {
       });
   }
 
+  // The load-tracking mode: the runtime must also name the writers of plain
+  // stores, from before the first FASE (a constructor; every module
+  // compiled so has one, and calling it twice does no harm).
+  if (Opts.TrackLoads && Opts.Instrument) {
+    FunctionCallee Init = M.getOrInsertFunction(
+        "__pma_track_loads_init",
+        AttributeList().addFnAttribute(M.getContext(), Attribute::NoUnwind),
+        Type::getVoidTy(M.getContext()));
+    appendToGlobalCtors(M, cast<Function>(Init.getCallee()), 101);
+    Changed = true;
+  }
   dropUnusedHooks();
   M.getOrInsertNamedMetadata(MarkerName);
   return Changed;
@@ -498,12 +524,22 @@ void PmAtomicInstrumenter::collectInlineAsm(CallBase *CB,
 // chooseInstructionsToInstrument -- every write in F that may reach the heap.
 void PmAtomicInstrumenter::chooseInstructionsToInstrument(
     Function &F, const TargetLibraryInfo &TLI, OptimizationRemarkEmitter &ORE,
-    SmallVectorImpl<WriteSite> &Sites, FunctionCounts &C) {
+    SmallVectorImpl<WriteSite> &Sites, SmallVectorImpl<LoadInst *> &Loads,
+    FunctionCounts &C) {
   SmallVector<WriteSite, 32> All;
   for (Instruction &I : instructions(F)) {
     if (auto *SI = dyn_cast<StoreInst>(&I)) {
       if (!SI->getPointerOperand()->isSwiftError())
-        All.push_back({SI, WriteKind::Store, SI->getPointerOperand()});
+        All.push_back({SI, SI->isAtomic() ? WriteKind::Atomic : WriteKind::Store,
+                       SI->getPointerOperand()});
+    } else if (auto *LI = dyn_cast<LoadInst>(&I)) {
+      // An atomic load links the FASE to the one that wrote what it reads;
+      // so does any load in the load-tracking mode.  Elided like a write.
+      Value *P = LI->getPointerOperand();
+      if ((LI->isAtomic() || Opts.TrackLoads) && !P->isSwiftError() &&
+          P->getType()->getPointerAddressSpace() == 0 &&
+          whyElide(P, TLI) == Elision::None)
+        Loads.push_back(LI);
     } else if (auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
       All.push_back({RMW, WriteKind::Atomic, RMW->getPointerOperand()});
     } else if (auto *CX = dyn_cast<AtomicCmpXchgInst>(&I)) {
@@ -595,8 +631,11 @@ LoggedWrite PmAtomicInstrumenter::describeForLogOpt(const WriteSite &W) const {
   case WriteKind::Atomic:
     if (auto *RMW = dyn_cast<AtomicRMWInst>(W.I))
       L.Size = Fixed(RMW->getValOperand()->getType());
+    else if (auto *SI = dyn_cast<StoreInst>(W.I))
+      L.Size = Fixed(SI->getValueOperand()->getType());
     else
       L.Size = Fixed(cast<AtomicCmpXchgInst>(W.I)->getNewValOperand()->getType());
+    L.Pinned = true;
     break;
   case WriteKind::MemIntrinsic:
     if (auto *Len = dyn_cast<ConstantInt>(cast<AnyMemIntrinsic>(W.I)->getLength()))
@@ -623,8 +662,9 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
                                               OptimizationRemarkEmitter &ORE,
                                               FunctionCounts &C) {
   SmallVector<WriteSite, 32> Sites;
+  SmallVector<LoadInst *, 32> Loads;
   NonEscaping.clear();
-  chooseInstructionsToInstrument(F, TLI, ORE, Sites, C);
+  chooseInstructionsToInstrument(F, TLI, ORE, Sites, Loads, C);
 
   SmallVector<LoggedWrite, 32> Logged;
   SmallVector<LogBatch, 8> Batches;
@@ -733,6 +773,14 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
     }
     Changed |= Done;
   }
+  for (LoadInst *LI : Loads) {
+    instrumentLoad(LI);
+    if (LI->isAtomic())
+      ++C.AtomicLoads, ++NumInstrumentedAtomicLoads;
+    else
+      ++C.Loads, ++NumInstrumentedLoads;
+    Changed = true;
+  }
   return Changed;
 }
 
@@ -772,17 +820,44 @@ bool PmAtomicInstrumenter::instrumentStore(StoreInst *SI) {
                        DL->getTypeStoreSize(SI->getValueOperand()->getType()));
 }
 
-// instrumentAtomic -- atomicrmw and cmpxchg; a cmpxchg is logged even if it
-// fails: the hook runs before the outcome is known, and logging bytes that
-// end up unchanged is harmless.
+// instrumentAtomic -- atomic store, atomicrmw and cmpxchg: __pma_atomic_begin
+// before (it logs, links the FASE to the bytes' last atomic writer and holds
+// them against other atomic writers), __pma_atomic_end right after.  A
+// cmpxchg is logged even if it fails: the hook runs before the outcome is
+// known, and logging bytes that end up unchanged is harmless.
 bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
-  HookBuilder IRB(I);
+  Value *Ptr;
+  Type *Ty;
   if (auto *RMW = dyn_cast<AtomicRMWInst>(I))
-    return emitRangeHook(IRB, RMW->getPointerOperand(),
-                         DL->getTypeStoreSize(RMW->getValOperand()->getType()));
-  auto *CX = cast<AtomicCmpXchgInst>(I);
-  return emitRangeHook(IRB, CX->getPointerOperand(),
-                       DL->getTypeStoreSize(CX->getNewValOperand()->getType()));
+    Ptr = RMW->getPointerOperand(), Ty = RMW->getValOperand()->getType();
+  else if (auto *SI = dyn_cast<StoreInst>(I))
+    Ptr = SI->getPointerOperand(), Ty = SI->getValueOperand()->getType();
+  else
+    Ptr = cast<AtomicCmpXchgInst>(I)->getPointerOperand(),
+    Ty = cast<AtomicCmpXchgInst>(I)->getNewValOperand()->getType();
+  TypeSize Size = DL->getTypeStoreSize(Ty);
+  if (Size.isScalable() || Size.getFixedValue() == 0)
+    return false;
+  HookBuilder IRB(I);
+  IRB.CreateCall(AtomicBeginFn, {Ptr, ConstantInt::get(IntptrTy, Size.getFixedValue())});
+  DebugLoc Loc = IRB.getCurrentDebugLocation();
+  IRB.SetInsertPoint(I->getNextNode());
+  IRB.SetCurrentDebugLocation(Loc);
+  IRB.CreateCall(AtomicEndFn, {});
+  return true;
+}
+
+// instrumentLoad -- __pma_atomic_load (or __pma_load) right after the load:
+// it must see the writer of the value the load returned, which names itself
+// before it writes.
+void PmAtomicInstrumenter::instrumentLoad(LoadInst *LI) {
+  HookBuilder IRB(LI);
+  DebugLoc Loc = IRB.getCurrentDebugLocation();
+  IRB.SetInsertPoint(LI->getNextNode());
+  IRB.SetCurrentDebugLocation(Loc);
+  TypeSize Size = DL->getTypeStoreSize(LI->getType());
+  IRB.CreateCall(LI->isAtomic() ? AtomicLoadFn : LoadFn,
+                 {LI->getPointerOperand(), IRB.CreateTypeSize(IntptrTy, Size)});
 }
 
 // instrumentMemIntrinsic -- memset/memcpy/memmove, their .inline and

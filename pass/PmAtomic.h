@@ -57,6 +57,11 @@ struct PmAtomicOptions {
   // Large and variable-length memcpy/memmove/memset go through the runtime's
   // non-temporal entry points (NtCopy.cpp); no-opt turns it off too.
   bool NtCopy = true;
+  // Plain loads that may read the heap get a __pma_load hook, and the module
+  // a constructor that makes the runtime track plain stores' writers: for
+  // programs whose FASEs read, without a lock or atomic, what another FASE
+  // wrote (design.md section 1, "Atomics and racy reads").  Off by default.
+  bool TrackLoads = false;
 };
 
 // The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
@@ -201,6 +206,9 @@ struct LoggedWrite {
   // Sent to __pma_memcpy & co. (NtCopy.cpp), which log for themselves: in a
   // multi-range batch its range is flagged PMA_SPAN_NT and its call stays.
   bool NtRouted = false;
+  // An atomic: its hook also links FASEs through the written bytes
+  // (__pma_atomic_begin), so it is never elided as fresh or covered.
+  bool Pinned = false;
   WriteFate Fate = WriteFate::Log;
 };
 

@@ -54,6 +54,10 @@ static cl::opt<bool> ClNoNtCopy(
     "pmatomic-no-nt-copy", cl::Hidden,
     cl::desc("pmatomic: keep large memcpy/memmove/memset as hook + write, no "
              "__pma_memcpy/memmove/memset (non-temporal path)"));
+static cl::opt<bool> ClTrackLoads(
+    "pmatomic-track-loads", cl::Hidden,
+    cl::desc("pmatomic: hook plain loads that may read the heap too, so FASEs "
+             "that read what another FASE wrote without a lock are linked"));
 static cl::opt<bool> ClNoOpt(
     "pmatomic-no-opt", cl::Hidden,
     cl::desc("pmatomic: no fresh-block or dominated-store elision, no "
@@ -63,7 +67,8 @@ static cl::opt<bool> ClNoOpt(
 const char *const pmatomic::PluginArgNames =
     "no-escape-elision, no-global-elision, volatile-malloc, "
     "no-volatile-malloc, no-locks, no-instrument, no-fresh-elision, "
-    "no-dominated-elision, no-batching, no-multi-batching, no-nt-copy, no-opt";
+    "no-dominated-elision, no-batching, no-multi-batching, no-nt-copy, no-opt, "
+    "track-loads";
 
 // applyPluginArg -- see PmAtomic.h.
 bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
@@ -89,6 +94,8 @@ bool pmatomic::applyPluginArg(PmAtomicOptions &Opts, StringRef Arg) {
     Opts.MultiBatching = false;
   else if (Arg == "no-nt-copy")
     Opts.NtCopy = false;
+  else if (Arg == "track-loads")
+    Opts.TrackLoads = true;
   else if (Arg == "no-opt")
     Opts.FreshElision = Opts.DominatedElision = Opts.Batching =
         Opts.MultiBatching = Opts.NtCopy = false;
@@ -124,6 +131,8 @@ PmAtomicOptions pmatomic::applyCommandLineOverrides(PmAtomicOptions Opts) {
     Opts.MultiBatching = !ClNoMultiBatching;
   if (ClNoNtCopy.getNumOccurrences())
     Opts.NtCopy = !ClNoNtCopy;
+  if (ClTrackLoads.getNumOccurrences())
+    Opts.TrackLoads = ClTrackLoads;
   return Opts;
 }
 

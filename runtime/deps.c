@@ -194,13 +194,34 @@ void pma_dep_acquired_slow(struct pma_thread *t, void *lock) {
     return;
   if (atomic_load_explicit(&h->sv[n->slot].retired, memory_order_acquire) >= n->seq)
     return;
+  pma_dep_on(t, n->slot, n->seq, n->nrec, 0);
+}
+
+/* pma_dep_on -- t's FASE read what FASE seq of slot wrote in its first nrec
+ * records, and that FASE had not retired when t looked: a DEP record, fenced
+ * before t goes on (so before any later record or store of t's FASE).  mem:
+ * found through memory (memdeps.c), where the writer never published a lock
+ * and so does not know to wake the FASEs that wait for it -- the slot's
+ * wanted flag tells it. */
+void pma_dep_on(struct pma_thread *t, unsigned slot, uint64_t seq, uint64_t nrec, int mem) {
+  struct pma_heap *h = pma_rt.heap;
   for (uint32_t i = 0; i < t->ndeps; i++)
-    if (t->deps[i].slot == n->slot && t->deps[i].seq == n->seq && t->deps[i].nrec >= n->nrec)
-      return; /* recorded already in this FASE */
+    if (t->deps[i].slot == slot && t->deps[i].seq >= seq &&
+        (t->deps[i].seq > seq || t->deps[i].nrec >= nrec))
+      return; /* recorded already in this FASE (a later FASE of the slot orders more) */
+  if (mem) {
+    /* Dekker with the writer's retire (fase.c): it stores retired, then
+     * reads wanted; we store wanted, then read retired.  One of us sees the
+     * other, so a FASE that waits for it is woken. */
+    atomic_store_explicit(&h->sv[slot].wanted, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&h->sv[slot].retired, memory_order_relaxed) >= seq)
+      return;
+  }
   pma_thread_ready(t);
   if (!t->logging)
     pma_fase_open_log(t);
-  if (n->slot == (uint32_t)t->slot) /* the slot was claimed just now */
+  if (slot == (unsigned)t->slot) /* the slot was claimed just now */
     return;
   if (t->ndeps == t->cap_deps) {
     uint32_t cap = t->cap_deps ? 2 * t->cap_deps : 8;
@@ -211,11 +232,11 @@ void pma_dep_acquired_slow(struct pma_thread *t, void *lock) {
     t->cap_deps = cap;
   }
   struct pma_dep *d = &t->deps[t->ndeps++];
-  d->slot = n->slot;
-  d->seq = n->seq;
-  d->nrec = n->nrec;
-  struct pma_dep_data body = {n->seq, n->nrec};
-  pma_log_meta(t, PMA_REC_DEP, n->slot, &body, sizeof body);
+  d->slot = slot;
+  d->seq = seq;
+  d->nrec = nrec;
+  struct pma_dep_data body = {seq, nrec};
+  pma_log_meta(t, PMA_REC_DEP, slot, &body, sizeof body);
   pma_fence(t);
   t->wrote = 1;
   PMA_STAT(t, dep_records, 1);
@@ -323,6 +344,14 @@ void pma_dep_wake(struct pma_thread *t) {
   atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
 }
 
+/* pma_dep_wake_wanted -- t just retired a FASE of slot v without having
+ * published a lock, and a FASE took a dependency through memory on the
+ * slot: retire the FASEs that may wait for it */
+void pma_dep_wake_wanted(struct pma_thread *t, struct pma_slotv *v) {
+  atomic_store_explicit(&v->wanted, 0, memory_order_relaxed);
+  wake(t);
+}
+
 /* pma_dep_commit_waiting -- commit t's FASE without retiring it: its data is
  * durable (the caller fenced), it depends on FASEs that have not retired or
  * an older FASE of its slot still waits.  Writes the COMMIT record, queues
@@ -417,8 +446,10 @@ void pma_deps_open(struct pma_heap *h) {
     v->end_chunk = NULL;
     v->end_pos = 0;
     v->first = v->last = NULL;
+    atomic_store(&v->wanted, 0);
   }
   nwaiting = 0;
+  pma_own_open(h);
   atomic_store(&pma_dep_live, 0);
 }
 

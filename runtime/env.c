@@ -158,6 +158,12 @@ int pma_env_load(struct pma_env *env) {
    * to show that they catch exactly that. */
   env->no_deps = parse_bool(getenv("PMA_TEST_NO_DEPS"));
 
+  /* PMA_TEST_NO_MEM_DEPS=1: TESTS ONLY -- no dependencies through memory:
+   * atomics (and, in the load-tracking mode, plain loads) of a FASE link it
+   * to nobody, so a crash can keep a FASE that read an atomic from one it
+   * rolls back.  Lock dependencies stay (PMA_TEST_NO_DEPS switches off both). */
+  env->no_mem_deps = parse_bool(getenv("PMA_TEST_NO_MEM_DEPS"));
+
   /* PMA_TEST_DIRTY_CAP=<n>: TESTS ONLY -- the per-thread dirty list holds n
    * ranges (64..1024, default 1024) before it is flushed early, so crash
    * tests reach the early-flush paths in a few stores.  Not fewer than 64:

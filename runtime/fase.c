@@ -82,6 +82,7 @@ void pma_thread_prepare(struct pma_thread *t) {
     t->ndeps = 0;
     t->nrec = 0;
     t->published = 0;
+    t->named = 0;
     if (++t->fgen == 0) {
       memset(t->filter, 0, PMA_FILTER_CAP * sizeof *t->filter);
       t->fgen = 1;
@@ -238,8 +239,16 @@ void pma_fase_commit(struct pma_thread *t) {
       pma_fence(t);
       atomic_store_explicit(&v->retired, t->seq, memory_order_release);
       v->next_seq = t->seq + 1;
-      if (unlikely(t->published))
+      if (unlikely(t->published)) {
         pma_dep_wake(t);
+      } else if (unlikely(t->named)) {
+        /* the other half of pma_dep_on's Dekker: retired, then wanted.
+         * Only a FASE that named itself in the writer table can be found
+         * through memory, so only its retire pays the fence. */
+        atomic_thread_fence(memory_order_seq_cst);
+        if (unlikely(atomic_load_explicit(&v->wanted, memory_order_relaxed)))
+          pma_dep_wake_wanted(t, v);
+      }
     } else {
       pma_dep_commit_waiting(t);
       v->next_seq = t->seq + 1;

@@ -135,34 +135,44 @@ static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
   return s < e;
 }
 
-/* store_slow -- a store that may touch the heap: clip, then log or note */
-static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
-  struct pma_range c;
-  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
-    return;
-  uintptr_t s = c.start, e = c.end;
+/* store_clipped -- the store [c->start, c->end) of the heap: log it (in a
+ * FASE; into a block of this FASE only note it) or note it (outside); 1 if
+ * it is a store of the FASE (the load-tracking mode names it the writer) */
+static int store_clipped(struct pma_thread *t, const struct pma_range *c) {
+  uintptr_t s = c->start, e = c->end;
   if (unlikely(pma_rt.sim)) /* a simulator event; notes the store order too */
     pma_sim_store(s, e - s);
-  struct pma_thread *t = pma_self();
   if (t->depth == 0) {
     /* Not logged; durable by the thread's next commit, pma_sync or pma_close. */
     if (pma_rt.durable && !PMA_MUTANT(nonfase_unnoted)) {
       pma_thread_ready(t);
       uint32_t before = t->ndirty;
       pma_dirty_add(t, s, e - s);
-      noted(t, before, &c, 1);
+      noted(t, before, c, 1);
     }
-    return;
+    return 0;
   }
   pma_thread_ready(t);
   if (new_block(t, s, e)) {
-    note_new(t, &c, 1);
-    return;
+    note_new(t, c, 1);
+    return 1;
   }
   uint32_t before = t->ndirty;
   pma_log_store(t, s, e - s);
   if (pma_rt.durable)
-    noted(t, before, &c, 1);
+    noted(t, before, c, 1);
+  return 1;
+}
+
+/* store_slow -- a store that may touch the heap: clip, then log or note; in
+ * the load-tracking mode a logged store names its FASE as the writer */
+static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
+  struct pma_range c;
+  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
+    return;
+  struct pma_thread *t = pma_self();
+  if (store_clipped(t, &c) && unlikely(pma_track_loads) && pma_mem_deps)
+    pma_own_range_store(t, c.start, c.end);
 }
 
 /* A fixed-size access [a, a+N) meets [base, base+size) iff
@@ -188,6 +198,83 @@ PMA_EXPORT void __pma_store_n(void *addr, size_t size) {
     return;
   if (size)
     store_slow(a, size);
+}
+
+/* ------------------------------------------- atomics and tracked loads */
+
+/* The writer entries an atomic write of this thread holds from its
+ * __pma_atomic_begin to its __pma_atomic_end (memdeps.c). */
+static __thread unsigned held[2] __attribute__((tls_model("initial-exec")));
+static __thread unsigned nheld __attribute__((tls_model("initial-exec")));
+
+/* atomic_slow -- an atomic write of [addr, addr+len) that may touch the
+ * heap.  Inside a FASE: lock the granules' writer entries, depend on the
+ * FASE they name (the atomic reads or overwrites what it wrote), log the
+ * old bytes, name this FASE; the entries stay locked until the instruction
+ * ran (__pma_atomic_end), so a concurrent atomic of another FASE logs the
+ * value this one writes, not the one before it. */
+static PMA_NOINLINE void atomic_slow(uintptr_t addr, size_t len) {
+  struct pma_range c;
+  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
+    return;
+  struct pma_thread *t = pma_self();
+  if (t->depth == 0 || !pma_mem_deps || c.end - c.start > 16) {
+    if (store_clipped(t, &c) && unlikely(pma_track_loads) && pma_mem_deps)
+      pma_own_range_store(t, c.start, c.end);
+    return;
+  }
+  pma_thread_ready(t);
+  nheld = pma_own_lock(c.start, c.end - c.start, held);
+  if (!PMA_MUTANT(atomic_dep_dropped))
+    for (unsigned i = 0; i < nheld; i++)
+      pma_own_depend(t, held[i]);
+  store_clipped(t, &c);
+  for (unsigned i = 0; i < nheld; i++)
+    pma_own_set(t, held[i]);
+}
+
+/* __pma_atomic_begin -- before an atomic store, read-modify-write or
+ * compare-exchange of size bytes at addr */
+PMA_EXPORT void __pma_atomic_begin(void *addr, size_t size) {
+  uintptr_t x = (uintptr_t)addr + (size - 1) - pma_rt.base;
+  if (unlikely(x < pma_rt.size + (size - 1)) && size)
+    atomic_slow((uintptr_t)addr, size);
+}
+
+/* __pma_atomic_end -- right after the atomic of the last __pma_atomic_begin */
+PMA_EXPORT void __pma_atomic_end(void) {
+  if (unlikely(nheld)) {
+    pma_own_unlock(held, nheld);
+    nheld = 0;
+  }
+}
+
+/* load_slow -- a load of [addr, addr+len) that may touch the heap, done:
+ * inside a FASE, depend on the FASEs its granules' entries name */
+static PMA_NOINLINE void load_slow(uintptr_t addr, size_t len, int atomic) {
+  struct pma_thread *t = pma_self();
+  if (t->depth == 0 || !pma_mem_deps || (atomic && PMA_MUTANT(atomic_dep_dropped)))
+    return;
+  struct pma_range c;
+  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
+    return;
+  pma_thread_ready(t);
+  pma_own_range_load(t, c.start, c.end);
+}
+
+/* __pma_atomic_load -- after an atomic load of size bytes at addr */
+PMA_EXPORT void __pma_atomic_load(void *addr, size_t size) {
+  uintptr_t x = (uintptr_t)addr + (size - 1) - pma_rt.base;
+  if (unlikely(x < pma_rt.size + (size - 1)) && size)
+    load_slow((uintptr_t)addr, size, 1);
+}
+
+/* __pma_load -- after a plain load of size bytes at addr (load-tracking
+ * mode only: -fplugin-arg-pmatomic-track-loads) */
+PMA_EXPORT void __pma_load(void *addr, size_t size) {
+  uintptr_t x = (uintptr_t)addr + (size - 1) - pma_rt.base;
+  if (unlikely(x < pma_rt.size + (size - 1)) && size)
+    load_slow((uintptr_t)addr, size, 0);
 }
 
 /* ------------------------------------------------------------ batch hook */
@@ -230,12 +317,15 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
     fresh_ranges += (unsigned)new_block(t, r[i].start, r[i].end);
   if (fresh_ranges == k) { /* all into new blocks of the FASE: nothing to log */
     note_new(t, r, k);
-    return;
+  } else {
+    uint32_t before = t->ndirty;
+    pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
+    if (pma_rt.durable)
+      noted(t, before, r, k);
   }
-  uint32_t before = t->ndirty;
-  pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
-  if (pma_rt.durable)
-    noted(t, before, r, k);
+  if (unlikely(pma_track_loads) && pma_mem_deps)
+    for (unsigned i = 0; i < k; i++)
+      pma_own_range_store(t, r[i].start, r[i].end);
 }
 
 /* __pma_store_v -- before the n stores of a batch, whose ranges v[] are
@@ -322,6 +412,8 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   pma_thread_ready(t);
   PMA_STAT(t, nt_bytes, n);
   if (new_block(t, a, a + n)) { /* no undo; the commit's fence drains the write */
+    if (unlikely(pma_track_loads) && pma_mem_deps)
+      pma_own_range_store(t, a, a + n);
     return 1;
   }
   uint32_t before = t->ndirty;
@@ -329,6 +421,8 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
     pma_fence(t);
   if (unlikely(t->ndirty < before))
     renote(t);
+  if (unlikely(pma_track_loads) && pma_mem_deps)
+    pma_own_range_store(t, a, a + n);
   return 1;
 }
 

@@ -270,6 +270,7 @@ struct pma_env {
   uint64_t sim_seed;              /* PMA_SIM_SEED */
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
+  int no_mem_deps;                /* PMA_TEST_NO_MEM_DEPS: none through memory (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
   enum pma_prealloc prealloc;     /* PMA_PREALLOC: how a new heap file gets its blocks */
   int test_create_named;          /* PMA_TEST_CREATE: a named temporary, no O_TMPFILE */
@@ -305,6 +306,7 @@ struct pma_slotv {
   char *end_chunk;           /* while nwait > 0: where the next FASE appends (owner) */
   uint32_t end_pos;
   uint64_t last_seq, last_nrec; /* the slot's last FASE that waited, its records */
+  _Atomic int wanted;        /* a FASE took a dependency through memory on one of ours */
   struct pma_waiting *first, *last; /* oldest first; under the dependency lock */
 };
 
@@ -398,6 +400,7 @@ struct pma_thread {
   uint32_t chain_pos;      /* with at_head: index of chunk in the chain (0 = first) */
   int trim;                /* the chain grew past pma_log_trim_at(): trim after the retire */
   int published;           /* a lock was released with this FASE uncommitted */
+  int named;               /* the FASE named itself in the writer table (memdeps.c) */
   struct pma_dep *deps;    /* FASEs of other slots this one read from */
   uint32_t ndeps, cap_deps;
   uint64_t wait_seq;       /* the FASE just committed waits (0: it retired) */
@@ -577,6 +580,25 @@ void pma_dep_wake(struct pma_thread *t) PMA_HIDDEN;
 void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) PMA_HIDDEN;
 void pma_deps_open(struct pma_heap *h) PMA_HIDDEN;
 void pma_deps_close(struct pma_heap *h) PMA_HIDDEN;
+
+void pma_dep_on(struct pma_thread *t, unsigned slot, uint64_t seq, uint64_t nrec,
+                int mem) PMA_HIDDEN;
+void pma_dep_wake_wanted(struct pma_thread *t, struct pma_slotv *v) PMA_HIDDEN;
+
+/* memdeps.c: dependencies through memory.  The heap's granules of 16 bytes
+ * hash into PMA_OWN_CAP writer entries. */
+#define PMA_OWN_SHIFT 4
+#define PMA_OWN_BITS 12
+#define PMA_OWN_CAP (1u << PMA_OWN_BITS)
+extern int pma_mem_deps PMA_HIDDEN;    /* atomics make dependencies (not PMA_TEST_NO_*DEPS) */
+extern int pma_track_loads PMA_HIDDEN; /* load-tracking mode: plain stores name writers */
+unsigned pma_own_lock(uintptr_t a, size_t len, unsigned idx[2]) PMA_HIDDEN;
+void pma_own_unlock(const unsigned *idx, unsigned n) PMA_HIDDEN;
+void pma_own_depend(struct pma_thread *t, unsigned i) PMA_HIDDEN;
+void pma_own_set(struct pma_thread *t, unsigned i) PMA_HIDDEN;
+void pma_own_range_load(struct pma_thread *t, uintptr_t s, uintptr_t e) PMA_HIDDEN;
+void pma_own_range_store(struct pma_thread *t, uintptr_t s, uintptr_t e) PMA_HIDDEN;
+void pma_own_open(struct pma_heap *h) PMA_HIDDEN;
 
 /* pma_dep_acquired -- after any successful acquisition of lock */
 static inline void pma_dep_acquired(struct pma_thread *t, void *lock) {

@@ -609,6 +609,7 @@ void pma_log_fase_done(struct pma_thread *t) {
   t->logging = 0;
   t->wrote = 0;
   t->published = 0;
+  t->named = 0;
   t->ndeps = 0;
   t->nrec = 0;
   t->nnew = 0; /* its new blocks are committed: later stores are logged */

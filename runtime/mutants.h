@@ -62,7 +62,8 @@
   X(46, big_calloc_cached, "a large pma_calloc zeroes through the cache and notes nothing")   \
   X(47, trim_unlink_unflushed, "a log chain trimmed after a large FASE gives its chunks back before the shorter chain is durable")   \
   X(48, frees_one_fence, "the commit's deferred-free records share one fence")               \
-  X(49, free_tail_unflushed, "a freed large extent's tail map bytes are not made durable")
+  X(49, free_tail_unflushed, "a freed large extent's tail map bytes are not made durable")   \
+  X(50, atomic_dep_dropped, "an atomic of a FASE on a word another FASE wrote records no dependency")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

@@ -5,6 +5,7 @@
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-volatile-malloc -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOVOLMALLOC
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-global-elision -fplugin-arg-pmatomic-no-multi-batching -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOGLOBAL
 // RUN: %cc-pma -O0 -fplugin-arg-pmatomic-no-escape-elision -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=NOESCAPE
+// RUN: %cc-pma -O2 -fplugin-arg-pmatomic-track-loads -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=TRACK
 // An explicit -mllvm -pmatomic-* overrides the plugin argument.
 // RUN: %cc-pma -O2 -fplugin-arg-pmatomic-no-locks -mllvm -pmatomic-no-locks=false -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=DEFAULT
 #include <pthread.h>
@@ -24,6 +25,10 @@ long counter;
 // NOINSTR:         call i32 @__pma_mutex_lock(
 // NOINSTR-NOT:     call void @__pma_store
 // NOINSTR:         call i32 @__pma_mutex_unlock(
+// TRACK-LABEL: define {{.*}}@work(
+// TRACK:         load i64, ptr
+// TRACK-NEXT:    call void @__pma_load(ptr
+// DEFAULT-NOT:   call void @__pma_load(
 // NOGLOBAL-LABEL: define {{.*}}@work(
 // NOGLOBAL:        call void @__pma_store8(ptr @counter)
 void work(pthread_mutex_t *m, long *p) {

@@ -110,8 +110,9 @@ define void @call_between(ptr %p, ptr %q) {
 ; Atomic and volatile stores keep their own hooks (another thread may write
 ; the word between an early log and the store).
 ; CHECK-LABEL: define void @atomic_volatile(
-; CHECK:         call void @__pma_store8(ptr %p)
+; CHECK:         call void @__pma_atomic_begin(ptr %p, i64 8)
 ; CHECK-NEXT:    store atomic i64 1, ptr %p release
+; CHECK-NEXT:    call void @__pma_atomic_end()
 ; CHECK-NEXT:    call void @__pma_store8(ptr %q)
 ; CHECK-NEXT:    store volatile i64 2, ptr %q
 ; CHECK-NEXT:    call void @__pma_store8(ptr %r)

@@ -11,8 +11,9 @@
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"
 
-; x->n++ twice, a narrower store inside the first, an atomic on the same
-; word, in later blocks that the first store dominates.
+; x->n++ twice, a narrower store inside the first, in later blocks that the
+; first store dominates; an atomic on the same word keeps its hook, which
+; also links FASEs through the word (__pma_atomic_begin).
 ; CHECK-LABEL: define void @covered(
 ; CHECK:         call void @__pma_store8(ptr %n)
 ; CHECK-NEXT:    store i64 %a, ptr %n
@@ -21,8 +22,9 @@ target triple = "x86_64-unknown-linux-gnu"
 ; CHECK:         store i32 0, ptr %hi
 ; KEEP:          call void @__pma_store8(ptr %n)
 ; CHECK:         store i64 %b, ptr %n
-; KEEP:          call void @__pma_store8(ptr %n)
-; CHECK:         atomicrmw add ptr %n, i64 1
+; CHECK:         call void @__pma_atomic_begin(ptr %n, i64 8)
+; CHECK-NEXT:    atomicrmw add ptr %n, i64 1
+; CHECK-NEXT:    call void @__pma_atomic_end()
 define void @covered(ptr %x, i64 %a, i64 %b, i1 %c) {
 entry:
   %n = getelementptr inbounds i8, ptr %x, i64 8

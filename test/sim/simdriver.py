@@ -52,6 +52,7 @@ PROGRAMS = [
                                                "--recovery-depth", "0"]),
     ("frees-tail", "sim-frees.c", ["tail", "1"], ["--policies", "none,random",
                                                   "--recovery-points", "4"]),
+    ("counter", "sim-counter.c", ["1"], ["--recovery-points", "6"]),
 ]
 
 
