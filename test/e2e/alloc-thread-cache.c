@@ -62,9 +62,19 @@ static int in_thread(int in_fase) {
 static void *churn(void *arg) {
   unsigned seed = (unsigned)(long)arg, tag = 0x5a000000u | (unsigned)(long)arg;
   void *live[32] = {0};
-  /* the same 4 log slots (and log chunks) every time: all claimed at once */
-  pma_free(pma_malloc(16));
+  /* the same 4 log slots (and log chunks) every time: all held at once (a
+   * logged store, then the barrier inside the FASE).  A slot goes back at
+   * each commit and a thread claims its last one first, so each thread then
+   * keeps its own; claimed one after the other, all four could name one
+   * slot as their last and race for it, and the losers would take (and
+   * chain) slots no earlier run had. */
+  long *w = pma_malloc(sizeof *w);
+  CHECK(w);
+  pma_begin();
+  ST(*w, 1);
   pthread_barrier_wait(&bar);
+  pma_end();
+  pma_free(w);
   for (int i = 0; i < 20000; i++) {
     int k = (int)(rand_r(&seed) % 32);
     if (live[k]) {
