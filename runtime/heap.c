@@ -41,12 +41,13 @@ void pma_print_stats(FILE *f) {
   fprintf(f,
           "pmatomic stats: fases %llu, log_records %llu, log_bytes %llu, filtered_stores %llu, "
           "flushes %llu, fences %llu, nt_bytes %llu, dep_records %llu, fases_waited %llu, "
-          "multi_records %llu\n",
+          "multi_records %llu, signals_deferred %llu\n",
           (unsigned long long)s.fases, (unsigned long long)s.log_records,
           (unsigned long long)s.log_bytes, (unsigned long long)s.filtered_stores,
           (unsigned long long)s.flushes, (unsigned long long)s.fences,
           (unsigned long long)s.nt_bytes, (unsigned long long)s.dep_records,
-          (unsigned long long)s.fases_waited, (unsigned long long)s.multi_records);
+          (unsigned long long)s.fases_waited, (unsigned long long)s.multi_records,
+          (unsigned long long)s.signals_deferred);
 }
 
 /* heap_free -- release a heap object that never became (or no longer is) open

@@ -92,22 +92,17 @@ static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
   return s < e;
 }
 
-/* store_slow -- a store that may touch the heap: clip, then log or note */
-static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
-  struct pma_range c;
-  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
-    return;
-  uintptr_t s = c.start, e = c.end;
+/* store_slow_in -- store_slow inside the runtime section */
+static void store_slow_in(struct pma_thread *t, uintptr_t s, uintptr_t e, struct pma_range *c) {
   if (unlikely(pma_rt.sim)) /* a simulator event; notes the store order too */
     pma_sim_store(s, e - s);
-  struct pma_thread *t = pma_self();
   if (t->depth == 0) {
     /* Not logged; durable by the thread's next commit, pma_sync or pma_close. */
     if (pma_rt.durable && !PMA_MUTANT(nonfase_unnoted)) {
       pma_thread_ready(t);
       uint32_t before = t->ndirty;
       pma_dirty_add(t, s, e - s);
-      noted(t, before, &c, 1);
+      noted(t, before, c, 1);
     }
     return;
   }
@@ -115,7 +110,20 @@ static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
   uint32_t before = t->ndirty;
   pma_log_store(t, s, e - s);
   if (pma_rt.durable)
-    noted(t, before, &c, 1);
+    noted(t, before, c, 1);
+}
+
+/* store_slow -- a store that may touch the heap: clip, then log or note.  A
+ * signal handler that comes meanwhile runs at the end (signals.c), before
+ * the store: its stores are logged after this one's record is whole. */
+static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
+  struct pma_range c;
+  if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
+    return;
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
+  store_slow_in(t, c.start, c.end, &c);
+  pma_rt_leave(t);
 }
 
 /* A fixed-size access [a, a+N) meets [base, base+size) iff
@@ -168,20 +176,22 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
   if (!k)
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t); /* handlers that come meanwhile wait (signals.c) */
   if (t->depth == 0 || unlikely(pma_rt.heap->env.sync_per_store)) {
     /* outside a FASE, or the per-store baseline: range by range */
     for (unsigned i = 0; i < k; i++)
-      store_slow(r[i].start, r[i].end - r[i].start);
-    return;
+      store_slow_in(t, r[i].start, r[i].end, &r[i]);
+  } else {
+    if (unlikely(pma_rt.sim)) /* simulator events; the order of the stores */
+      for (unsigned i = 0; i < k; i++)
+        pma_sim_store(r[i].start, r[i].end - r[i].start);
+    pma_thread_ready(t);
+    uint32_t before = t->ndirty;
+    pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
+    if (pma_rt.durable)
+      noted(t, before, r, k);
   }
-  if (unlikely(pma_rt.sim)) /* simulator events; the order of the stores */
-    for (unsigned i = 0; i < k; i++)
-      pma_sim_store(r[i].start, r[i].end - r[i].start);
-  pma_thread_ready(t);
-  uint32_t before = t->ndirty;
-  pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
-  if (pma_rt.durable)
-    noted(t, before, r, k);
+  pma_rt_leave(t);
 }
 
 /* __pma_store_v -- before the n stores of a batch, whose ranges v[] are
@@ -238,6 +248,7 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   struct pma_thread *t = pma_self();
   if (t->depth == 0) /* outside a FASE the range must be noted: the hook does */
     return 0;
+  pma_rt_enter(t); /* handlers that come meanwhile wait (signals.c) */
   if (unlikely(pma_rt.sim))
     pma_sim_store(a, n);
   pma_thread_ready(t);
@@ -247,6 +258,7 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   if (unlikely(t->ndirty < before))
     renote(t);
   PMA_STAT(t, nt_bytes, n);
+  pma_rt_leave(t);
   return 1;
 }
 

@@ -46,6 +46,7 @@ PROGRAMS = [
                                      "--recovery-depth", "0"]),
     ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
     ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
+    ("signal", "sim-signal.c", ["3"], ["--recovery-points", "6"]),
 ]
 
 
