@@ -228,12 +228,14 @@ PMA_EXPORT void pma_sync(void) {
   if (!h)
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t); /* the dirty list: a handler that comes meanwhile waits */
   pma_thread_ready(t);
   if (pma_rt.durable && t->ndirty) {
     pma_dirty_flush(t);
     if (!PMA_MUTANT(sync_no_fence))
       pma_fence(t);
   }
+  pma_rt_leave(t);
   if (!h->media_pmem)
     pma_region_sync(h, h->base, h->size);
 }

@@ -179,8 +179,9 @@ void pma_sig_run_deferred(struct pma_thread *t) {
   errno = e;
 }
 
-/* sigaction -- the program's sigaction: its handlers run behind the wrapper */
-PMA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+/* set_action -- sigaction behind the wrapper (signal() and friends call it
+ * directly, not through the exported symbol a sanitizer may intercept) */
+static int set_action(int sig, const struct sigaction *act, struct sigaction *old) {
   if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
     return __sigaction(sig, act, old);
   /* sigaction is async-signal-safe: no handler of this thread may come in
@@ -222,6 +223,11 @@ PMA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction 
   return rc;
 }
 
+/* sigaction -- the program's sigaction: its handlers run behind the wrapper */
+PMA_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  return set_action(sig, act, old);
+}
+
 /* set_handler -- signal() and friends on top of sigaction */
 static sighandler_t set_handler(int sig, sighandler_t h, int flags) {
   struct sigaction a, o;
@@ -233,7 +239,7 @@ static sighandler_t set_handler(int sig, sighandler_t h, int flags) {
     errno = EINVAL;
     return SIG_ERR;
   }
-  if (sigaction(sig, &a, &o))
+  if (set_action(sig, &a, &o))
     return SIG_ERR;
   return o.sa_handler;
 }
