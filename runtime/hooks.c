@@ -32,7 +32,6 @@
 #include "internal.h"
 #include "pmatomic_interface.h"
 
-#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
 
 /* The calling thread's recent hook ranges (a ring) and latest fresh block,
  * absolute addresses; kept only in pmem and sim modes. */
@@ -54,6 +53,27 @@ static PMA_NOINLINE void renote(struct pma_thread *t) {
   for (uint32_t i = 0; i < PMA_RECENT_HOOKS; i++)
     renote_one(t, &recent[i]);
   renote_one(t, &fresh);
+}
+
+/* pma_recent_save -- before a signal handler runs on this thread: the ring
+ * and the latest fresh block as the interrupted code left them */
+void pma_recent_save(struct pma_thread *t, struct pma_recent_saved *s) {
+  memcpy(s->recent, recent, sizeof recent);
+  s->fresh = fresh;
+  s->nrecent = nrecent;
+  s->dirty_flushes = t->dirty_flushes;
+}
+
+/* pma_recent_restore -- after the handler: the interrupted code's ring back
+ * (the handler's own stores are done), and if the handler's stores flushed
+ * the dirty list, the ranges the interrupted code relies on noted again */
+void pma_recent_restore(struct pma_thread *t, const struct pma_recent_saved *s) {
+  memcpy(recent, s->recent, sizeof recent);
+  fresh = s->fresh;
+  nrecent = s->nrecent;
+  if (t->dirty_flushes != s->dirty_flushes && t->epoch == pma_rt.epoch && pma_rt.durable &&
+      !PMA_MUTANT(signal_ring_lost))
+    renote(t);
 }
 
 /* noted -- after the hook noted the n ranges r[]: re-note if the list

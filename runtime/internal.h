@@ -383,6 +383,7 @@ struct pma_thread {
    * is deferred) and the signals deferred, bit sig-1 */
   volatile unsigned in_rt;
   volatile uint64_t sig_pending;
+  uint64_t dirty_flushes;  /* early or commit flushes of the dirty list (log.c) */
   struct pma_stats stats;
   struct pma_thread *next, *prev; /* registry */
 };
@@ -475,6 +476,17 @@ static inline void pma_sim_tick(void) {
 /* signals.c: a signal handler arriving while its thread is inside the
  * runtime (in_rt > 0) runs when the thread leaves the runtime */
 void pma_sig_run_deferred(struct pma_thread *t) PMA_HIDDEN;
+
+/* hooks.c: the ring of recent hook ranges, saved around a signal handler
+ * (whose hooks would push out ranges the interrupted code still relies on) */
+#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
+struct pma_recent_saved {
+  struct pma_range recent[PMA_RECENT_HOOKS], fresh;
+  uint32_t nrecent;
+  uint64_t dirty_flushes;
+};
+void pma_recent_save(struct pma_thread *t, struct pma_recent_saved *s) PMA_HIDDEN;
+void pma_recent_restore(struct pma_thread *t, const struct pma_recent_saved *s) PMA_HIDDEN;
 
 /* pma_rt_enter -- the thread enters a runtime section that changes its log
  * state (nests): a handler that comes now waits for pma_rt_leave */

@@ -58,7 +58,8 @@
   X(42, multi_check_first, "a multi-range record's checksum covers only its first range")    \
   X(43, multi_overflow_unnoted, "a batch hook whose notes overflow forgets the ranges already logged") \
   X(44, pend_unfenced, "a waiting allocation's state byte is set before its record's fence") \
-  X(45, signal_not_deferred, "a signal handler interrupting the runtime runs at once, not at its end")
+  X(45, signal_not_deferred, "a signal handler interrupting the runtime runs at once, not at its end") \
+  X(46, signal_ring_lost, "a handler that flushes the dirty list early forgets the interrupted code's recent hook ranges")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

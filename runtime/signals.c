@@ -79,12 +79,22 @@ static int synchronous(int sig, const siginfo_t *si) {
   }
 }
 
-/* call_handler -- run the program's handler a for sig */
+/* call_handler -- run the program's handler a for sig.  In pmem and sim
+ * modes the ring of recent hook ranges is kept around it: stores of the
+ * interrupted code that rely on an earlier hook's note must still be noted
+ * if the handler's stores flush the dirty list early (hooks.c). */
 static void call_handler(const struct sigaction *a, int sig, siginfo_t *si, void *uc) {
+  struct pma_thread *t = pma_self();
+  struct pma_recent_saved saved_ring;
+  int keep = pma_rt.durable && t->registered;
+  if (keep)
+    pma_recent_save(t, &saved_ring);
   if (a->sa_flags & SA_SIGINFO)
     a->sa_sigaction(sig, si, uc);
   else
     a->sa_handler(sig);
+  if (keep)
+    pma_recent_restore(t, &saved_ring);
 }
 
 /* defer -- the thread is inside the runtime: keep sig for pma_rt_leave */

@@ -47,6 +47,9 @@ PROGRAMS = [
     ("ntcopy", "sim-ntcopy.c", ["3"], ["--recovery-points", "6"]),
     ("batch", "sim-batch.c", ["8"], ["--recovery-points", "6"]),
     ("signal", "sim-signal.c", ["3"], ["--recovery-points", "6"]),
+    # fails only after the commit, at the last points: no recovery crashes
+    ("signal-ring", "sim-signal-ring.c", [], ["--policies", "none", "--recovery-depth", "0",
+                                              "--recovery-points", "0"]),
 ]
 
 
