@@ -138,6 +138,8 @@ struct pma_stats {
   uint64_t fases_waited;     /* commits whose log had to wait for other FASEs */
   uint64_t multi_records;    /* records saving several ranges under one fence
                               * (also counted in log_records) */
+  uint64_t signals_deferred; /* signal handlers run late: the signal came while
+                              * its thread was inside the runtime */
 };
 /* pma_get_stats -- counters summed over all threads */
 void pma_get_stats(struct pma_stats *out);

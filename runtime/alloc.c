@@ -557,14 +557,14 @@ static inline void settle_own(void) {
     pma_log_settle(t);
 }
 
-/* pma_malloc -- size bytes in the heap.  Inside a FASE: part of the FASE.
+/* malloc_in -- pma_malloc: size bytes in the heap.  Inside a FASE: part of the FASE.
  * Out of space: NULL with pma_errormsg set; the FASE is unaffected (nothing
  * was logged for the failed call) and may go on or commit.
  * The new block of pma_malloc, pma_calloc and pma_realloc is noted for
  * flushing at the caller's next commit (after the allocation's own FASE when
  * called outside one): the pass may leave the stores that initialise it
  * without a hook (pass/LogOpt.cpp). */
-PMA_EXPORT void *pma_malloc(size_t size) {
+static void *malloc_in(size_t size) {
   struct pma_heap *h = heap_for("pma_malloc");
   if (!h)
     return NULL;
@@ -581,8 +581,8 @@ PMA_EXPORT void *pma_malloc(size_t size) {
   return p;
 }
 
-/* pma_calloc -- zeroed nmemb*size bytes (overflow checked) */
-PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
+/* calloc_in -- pma_calloc: zeroed nmemb*size bytes (overflow checked) */
+static void *calloc_in(size_t nmemb, size_t size) {
   struct pma_heap *h = heap_for("pma_calloc");
   if (!h)
     return NULL;
@@ -605,8 +605,8 @@ PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
   return p;
 }
 
-/* pma_free -- free a block; inside a FASE it takes effect at commit */
-PMA_EXPORT void pma_free(void *ptr) {
+/* free_in -- pma_free: free a block; inside a FASE it takes effect at commit */
+static void free_in(void *ptr) {
   if (!ptr)
     return;
   settle_own();
@@ -675,12 +675,12 @@ PMA_EXPORT size_t pma_usable_size(const void *ptr) {
   return b.usable;
 }
 
-/* pma_realloc -- resize: same block if it fits, else allocate, copy, free */
-PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
+/* realloc_in -- pma_realloc: resize: same block if it fits, else allocate, copy, free */
+static void *realloc_in(void *ptr, size_t size) {
   if (!ptr)
-    return pma_malloc(size);
+    return malloc_in(size);
   if (size == 0) {
-    pma_free(ptr);
+    free_in(ptr);
     return NULL;
   }
   struct pma_heap *h = heap_for("pma_realloc");
@@ -707,6 +707,45 @@ PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
   if (q)
     pma_note_fresh(t, q, size);
   return q;
+}
+
+/* The allocator's entry points are runtime sections: a signal handler that
+ * comes while one changes the thread's log state (or holds the allocator's
+ * lock) runs when it returns (signals.c). */
+
+/* pma_malloc -- malloc_in as a runtime section */
+PMA_EXPORT void *pma_malloc(size_t size) {
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
+  void *p = malloc_in(size);
+  pma_rt_leave(t);
+  return p;
+}
+
+/* pma_calloc -- calloc_in as a runtime section */
+PMA_EXPORT void *pma_calloc(size_t nmemb, size_t size) {
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
+  void *p = calloc_in(nmemb, size);
+  pma_rt_leave(t);
+  return p;
+}
+
+/* pma_free -- free_in as a runtime section */
+PMA_EXPORT void pma_free(void *ptr) {
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
+  free_in(ptr);
+  pma_rt_leave(t);
+}
+
+/* pma_realloc -- realloc_in as a runtime section */
+PMA_EXPORT void *pma_realloc(void *ptr, size_t size) {
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
+  void *p = realloc_in(ptr, size);
+  pma_rt_leave(t);
+  return p;
 }
 
 /* pma_root -- the root object: allocated and zeroed on first call, grown

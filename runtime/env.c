@@ -7,6 +7,7 @@
  * being silently ignored.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,23 @@ int pma_env_load(struct pma_env *env) {
    * crash, pma_close and exit. */
   if ((s = getenv("PMA_SIM_REPORT")) && *s)
     env->sim_report = s;
+
+  /* PMA_SIM_RAISE=<sig>/<k>: the simulator raises signal sig on a thread at
+   * every k-th cache flush it makes inside a FASE, from inside the runtime
+   * (the flush of an undo record before the record counts as written, of a
+   * commit...): the program's handler then comes at chosen points inside
+   * the runtime's work (design.md section 1, "Signal handlers"). */
+  if ((s = getenv("PMA_SIM_RAISE")) && *s) {
+    char *end;
+    long sig = strtol(s, &end, 10);
+    uint64_t k = 0;
+    if (*end != '/' || sig < 1 || sig >= NSIG || parse_u64("PMA_SIM_RAISE", end + 1, &k) || !k) {
+      pma_err("PMA_SIM_RAISE: expected <signal number>/<k> (k >= 1), found \"%s\"", s);
+      return -EINVAL;
+    }
+    env->sim_raise_sig = (int)sig;
+    env->sim_raise_every = k;
+  }
 
   /* PMA_TEST_NO_DEPS=1: TESTS ONLY -- no dependency tracking: a lock released
    * in the middle of a FASE is just released, so another thread may commit

@@ -276,14 +276,21 @@ void pma_fase_leave(struct pma_thread *t) {
 }
 
 /* pma_begin -- explicit FASE; nests with lock-delimited FASEs */
-PMA_EXPORT void pma_begin(void) { pma_fase_enter(pma_self()); }
+PMA_EXPORT void pma_begin(void) {
+  struct pma_thread *t = pma_self();
+  pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
+  pma_fase_enter(t);
+  pma_rt_leave(t);
+}
 
 /* pma_end -- end of pma_begin; aborts when there is nothing to end */
 PMA_EXPORT void pma_end(void) {
   struct pma_thread *t = pma_self();
   if (unlikely(t->depth == 0))
     pma_fatal("pma_end() called outside any FASE (no matching pma_begin or lock)");
+  pma_rt_enter(t);
   pma_fase_leave(t);
+  pma_rt_leave(t);
 }
 
 /* pma_in_fase -- nonzero when the calling thread is inside a FASE */

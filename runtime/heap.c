@@ -41,12 +41,13 @@ void pma_print_stats(FILE *f) {
   fprintf(f,
           "pmatomic stats: fases %llu, log_records %llu, log_bytes %llu, filtered_stores %llu, "
           "flushes %llu, fences %llu, nt_bytes %llu, dep_records %llu, fases_waited %llu, "
-          "multi_records %llu\n",
+          "multi_records %llu, signals_deferred %llu\n",
           (unsigned long long)s.fases, (unsigned long long)s.log_records,
           (unsigned long long)s.log_bytes, (unsigned long long)s.filtered_stores,
           (unsigned long long)s.flushes, (unsigned long long)s.fences,
           (unsigned long long)s.nt_bytes, (unsigned long long)s.dep_records,
-          (unsigned long long)s.fases_waited, (unsigned long long)s.multi_records);
+          (unsigned long long)s.fases_waited, (unsigned long long)s.multi_records,
+          (unsigned long long)s.signals_deferred);
 }
 
 /* heap_free -- release a heap object that never became (or no longer is) open
@@ -238,12 +239,14 @@ PMA_EXPORT void pma_sync(void) {
   if (!h)
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t); /* the dirty list: a handler that comes meanwhile waits */
   pma_thread_ready(t);
   if (pma_rt.durable && t->ndirty) {
     pma_dirty_flush(t);
     if (!PMA_MUTANT(sync_no_fence))
       pma_fence(t);
   }
+  pma_rt_leave(t);
   if (!h->media_pmem)
     pma_region_sync(h, h->base, h->size);
 }

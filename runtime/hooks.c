@@ -39,7 +39,6 @@
 #include "internal.h"
 #include "pmatomic_interface.h"
 
-#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
 
 /* The calling thread's recent hook ranges (a ring) and latest fresh block,
  * absolute addresses; kept only in pmem and sim modes. */
@@ -61,6 +60,27 @@ static PMA_NOINLINE void renote(struct pma_thread *t) {
   for (uint32_t i = 0; i < PMA_RECENT_HOOKS; i++)
     renote_one(t, &recent[i]);
   renote_one(t, &fresh);
+}
+
+/* pma_recent_save -- before a signal handler runs on this thread: the ring
+ * and the latest fresh block as the interrupted code left them */
+void pma_recent_save(struct pma_thread *t, struct pma_recent_saved *s) {
+  memcpy(s->recent, recent, sizeof recent);
+  s->fresh = fresh;
+  s->nrecent = nrecent;
+  s->dirty_flushes = t->dirty_flushes;
+}
+
+/* pma_recent_restore -- after the handler: the interrupted code's ring back
+ * (the handler's own stores are done), and if the handler's stores flushed
+ * the dirty list, the ranges the interrupted code relies on noted again */
+void pma_recent_restore(struct pma_thread *t, const struct pma_recent_saved *s) {
+  memcpy(recent, s->recent, sizeof recent);
+  fresh = s->fresh;
+  nrecent = s->nrecent;
+  if (t->dirty_flushes != s->dirty_flushes && t->epoch == pma_rt.epoch && pma_rt.durable &&
+      !PMA_MUTANT(signal_ring_lost))
+    renote(t);
 }
 
 /* noted -- after the hook noted the n ranges r[]: re-note if the list
@@ -135,9 +155,10 @@ static inline int clip(uintptr_t a, size_t len, uintptr_t base, uintptr_t size,
   return s < e;
 }
 
-/* store_clipped -- the store [c->start, c->end) of the heap: log it (in a
- * FASE; into a block of this FASE only note it) or note it (outside); 1 if
- * it is a store of the FASE (the load-tracking mode names it the writer) */
+/* store_clipped -- the store [c->start, c->end) of the heap, inside a
+ * runtime section (pma_rt_enter): log it (in a FASE; into a block of this
+ * FASE only note it) or note it (outside); 1 if it is a store of the FASE
+ * (the load-tracking mode names it the writer) */
 static int store_clipped(struct pma_thread *t, const struct pma_range *c) {
   uintptr_t s = c->start, e = c->end;
   if (unlikely(pma_rt.sim)) /* a simulator event; notes the store order too */
@@ -165,14 +186,18 @@ static int store_clipped(struct pma_thread *t, const struct pma_range *c) {
 }
 
 /* store_slow -- a store that may touch the heap: clip, then log or note; in
- * the load-tracking mode a logged store names its FASE as the writer */
+ * the load-tracking mode a logged store names its FASE as the writer.  A
+ * signal handler that comes meanwhile runs at the end (signals.c), before
+ * the store: its stores are logged after this one's record is whole. */
 static PMA_NOINLINE void store_slow(uintptr_t addr, size_t len) {
   struct pma_range c;
   if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
   if (store_clipped(t, &c) && unlikely(pma_track_loads) && pma_mem_deps)
     pma_own_range_store(t, c.start, c.end);
+  pma_rt_leave(t);
 }
 
 /* A fixed-size access [a, a+N) meets [base, base+size) iff
@@ -206,6 +231,11 @@ PMA_EXPORT void __pma_store_n(void *addr, size_t size) {
  * __pma_atomic_begin to its __pma_atomic_end (memdeps.c). */
 static __thread unsigned held[2] __attribute__((tls_model("initial-exec")));
 static __thread unsigned nheld __attribute__((tls_model("initial-exec")));
+/* 1 while the runtime section an atomic write opened is still open: it
+ * stays open over the instruction, so a signal handler that comes between
+ * __pma_atomic_begin and __pma_atomic_end waits (signals.c) instead of
+ * spinning on an entry its own thread holds */
+static __thread int atomic_open __attribute__((tls_model("initial-exec")));
 
 /* atomic_slow -- an atomic write of [addr, addr+len) that may touch the
  * heap.  Inside a FASE: lock the granules' writer entries, depend on the
@@ -218,11 +248,14 @@ static PMA_NOINLINE void atomic_slow(uintptr_t addr, size_t len) {
   if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t);
   if (t->depth == 0 || !pma_mem_deps || c.end - c.start > 16) {
     if (store_clipped(t, &c) && unlikely(pma_track_loads) && pma_mem_deps)
       pma_own_range_store(t, c.start, c.end);
+    pma_rt_leave(t);
     return;
   }
+  atomic_open = 1; /* left in __pma_atomic_end */
   pma_thread_ready(t);
   nheld = pma_own_lock(c.start, c.end - c.start, held);
   if (!PMA_MUTANT(atomic_dep_dropped))
@@ -247,6 +280,10 @@ PMA_EXPORT void __pma_atomic_end(void) {
     pma_own_unlock(held, nheld);
     nheld = 0;
   }
+  if (unlikely(atomic_open)) {
+    atomic_open = 0;
+    pma_rt_leave(pma_self());
+  }
 }
 
 /* load_slow -- a load of [addr, addr+len) that may touch the heap, done:
@@ -258,8 +295,10 @@ static PMA_NOINLINE void load_slow(uintptr_t addr, size_t len, int atomic) {
   struct pma_range c;
   if (!clip(addr, len, pma_rt.base, __atomic_load_n(&pma_rt.size, __ATOMIC_ACQUIRE), &c))
     return;
+  pma_rt_enter(t); /* a dependency is a record: handlers wait */
   pma_thread_ready(t);
   pma_own_range_load(t, c.start, c.end);
+  pma_rt_leave(t);
 }
 
 /* __pma_atomic_load -- after an atomic load of size bytes at addr */
@@ -302,30 +341,33 @@ static PMA_NOINLINE void store_v_slow(const struct __pma_span *v, size_t n) {
   if (!k)
     return;
   struct pma_thread *t = pma_self();
+  pma_rt_enter(t); /* handlers that come meanwhile wait (signals.c) */
   if (t->depth == 0 || unlikely(pma_rt.heap->env.sync_per_store)) {
     /* outside a FASE, or the per-store baseline: range by range */
     for (unsigned i = 0; i < k; i++)
-      store_slow(r[i].start, r[i].end - r[i].start);
-    return;
-  }
-  if (unlikely(pma_rt.sim)) /* simulator events; the order of the stores */
-    for (unsigned i = 0; i < k; i++)
-      pma_sim_store(r[i].start, r[i].end - r[i].start);
-  pma_thread_ready(t);
-  unsigned fresh_ranges = 0;
-  for (unsigned i = 0; i < k; i++)
-    fresh_ranges += (unsigned)new_block(t, r[i].start, r[i].end);
-  if (fresh_ranges == k) { /* all into new blocks of the FASE: nothing to log */
-    note_new(t, r, k);
+      if (store_clipped(t, &r[i]) && unlikely(pma_track_loads) && pma_mem_deps)
+        pma_own_range_store(t, r[i].start, r[i].end);
   } else {
-    uint32_t before = t->ndirty;
-    pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
-    if (pma_rt.durable)
-      noted(t, before, r, k);
-  }
-  if (unlikely(pma_track_loads) && pma_mem_deps)
+    if (unlikely(pma_rt.sim)) /* simulator events; the order of the stores */
+      for (unsigned i = 0; i < k; i++)
+        pma_sim_store(r[i].start, r[i].end - r[i].start);
+    pma_thread_ready(t);
+    unsigned fresh_ranges = 0;
     for (unsigned i = 0; i < k; i++)
-      pma_own_range_store(t, r[i].start, r[i].end);
+      fresh_ranges += (unsigned)new_block(t, r[i].start, r[i].end);
+    if (fresh_ranges == k) { /* all into new blocks of the FASE: nothing to log */
+      note_new(t, r, k);
+    } else {
+      uint32_t before = t->ndirty;
+      pma_log_multi_fenced(t, r, k, PMA_MUTANT(multi_unfenced));
+      if (pma_rt.durable)
+        noted(t, before, r, k);
+    }
+    if (unlikely(pma_track_loads) && pma_mem_deps)
+      for (unsigned i = 0; i < k; i++)
+        pma_own_range_store(t, r[i].start, r[i].end);
+  }
+  pma_rt_leave(t);
 }
 
 /* __pma_store_v -- before the n stores of a batch, whose ranges v[] are
@@ -407,6 +449,7 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   struct pma_thread *t = pma_self();
   if (t->depth == 0) /* outside a FASE the range must be noted: the hook does */
     return 0;
+  pma_rt_enter(t); /* handlers that come meanwhile wait (signals.c) */
   if (unlikely(pma_rt.sim))
     pma_sim_store(a, n);
   pma_thread_ready(t);
@@ -414,6 +457,7 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
   if (new_block(t, a, a + n)) { /* no undo; the commit's fence drains the write */
     if (unlikely(pma_track_loads) && pma_mem_deps)
       pma_own_range_store(t, a, a + n);
+    pma_rt_leave(t);
     return 1;
   }
   uint32_t before = t->ndirty;
@@ -423,6 +467,7 @@ static PMA_NOINLINE int nt_log(uintptr_t a, size_t n) {
     renote(t);
   if (unlikely(pma_track_loads) && pma_mem_deps)
     pma_own_range_store(t, a, a + n);
+  pma_rt_leave(t);
   return 1;
 }
 

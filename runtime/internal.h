@@ -269,6 +269,8 @@ struct pma_env {
   enum pma_sim_policy sim_policy; /* PMA_SIM_POLICY */
   uint64_t sim_seed;              /* PMA_SIM_SEED */
   const char *sim_report;         /* PMA_SIM_REPORT (getenv storage), NULL = none */
+  int sim_raise_sig;              /* PMA_SIM_RAISE=<sig>/<k>: signal, 0 = none */
+  uint64_t sim_raise_every;       /* ...raised at every k-th flush inside a FASE */
   int no_deps;                    /* PMA_TEST_NO_DEPS: no dependency tracking (tests only) */
   int no_mem_deps;                /* PMA_TEST_NO_MEM_DEPS: none through memory (tests only) */
   uint32_t dirty_cap;             /* PMA_TEST_DIRTY_CAP: a shorter dirty list (tests only) */
@@ -412,6 +414,11 @@ struct pma_thread {
   uintptr_t *dfrees;       /* deferred frees (absolute addresses) */
   uint32_t ndfrees, cap_dfrees;
   pid_t tid;
+  /* signals.c: runtime sections the thread is in (a handler arriving then
+   * is deferred) and the signals deferred, bit sig-1 */
+  volatile unsigned in_rt;
+  volatile uint64_t sig_pending;
+  uint64_t dirty_flushes;  /* early or commit flushes of the dirty list (log.c) */
   struct pma_stats stats;
   struct pma_thread *next, *prev; /* registry */
 };
@@ -499,6 +506,38 @@ const char *pma_sim_policy_name(enum pma_sim_policy p) PMA_HIDDEN;
 static inline void pma_sim_tick(void) {
   if (unlikely(pma_rt.sim))
     pma_sim_event();
+}
+
+/* signals.c: a signal handler arriving while its thread is inside the
+ * runtime (in_rt > 0) runs when the thread leaves the runtime */
+void pma_sig_run_deferred(struct pma_thread *t) PMA_HIDDEN;
+
+/* hooks.c: the ring of recent hook ranges, saved around a signal handler
+ * (whose hooks would push out ranges the interrupted code still relies on) */
+#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
+struct pma_recent_saved {
+  struct pma_range recent[PMA_RECENT_HOOKS], fresh;
+  uint32_t nrecent;
+  uint64_t dirty_flushes;
+};
+void pma_recent_save(struct pma_thread *t, struct pma_recent_saved *s) PMA_HIDDEN;
+void pma_recent_restore(struct pma_thread *t, const struct pma_recent_saved *s) PMA_HIDDEN;
+
+/* pma_rt_enter -- the thread enters a runtime section that changes its log
+ * state (nests): a handler that comes now waits for pma_rt_leave */
+static inline void pma_rt_enter(struct pma_thread *t) {
+  t->in_rt++;
+  atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* pma_rt_leave -- the end of a runtime section: at the outermost, run the
+ * handlers of the signals that came meanwhile */
+static inline void pma_rt_leave(struct pma_thread *t) {
+  atomic_signal_fence(memory_order_seq_cst);
+  t->in_rt--;
+  atomic_signal_fence(memory_order_seq_cst);
+  if (unlikely(t->sig_pending) && !t->in_rt)
+    pma_sig_run_deferred(t);
 }
 
 /* heap.c: the PMA_STATS line (pma_close, whole-heap mode's exit) */

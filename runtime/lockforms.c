@@ -45,17 +45,20 @@ static inline int took(struct pma_thread *t, void *lock, int rc, int success) {
 static int release(struct pma_thread *t, void *lock, int publish, int (*real_unlock)(void *)) {
   if (t->depth == 0) /* taken by uninstrumented code */
     return real_unlock(lock);
+  pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
   if (t->depth > 1) {
     if (publish)
       pma_dep_release_mid(t, lock);
     t->depth--;
-    return real_unlock(lock);
+  } else {
+    pma_fase_commit(t);
+    t->depth = 0;
+    if (publish && unlikely(t->wait_seq)) /* the commit had to wait */
+      pma_dep_release_last(t, lock);
   }
-  pma_fase_commit(t);
-  t->depth = 0;
-  if (publish && unlikely(t->wait_seq)) /* the commit had to wait */
-    pma_dep_release_last(t, lock);
-  return real_unlock(lock);
+  int rc = real_unlock(lock);
+  pma_rt_leave(t);
+  return rc;
 }
 
 /* ------------------------------------------------------------ mutexes */
@@ -87,8 +90,11 @@ PMA_EXPORT int __pma_cond_clockwait(void *cond, void *mutex, int clockid,
  * held start a new one); design.md section 1 says what that leaves out */
 PMA_EXPORT void __pma_before_wait(void) {
   struct pma_thread *t = pma_self();
-  if (t->depth && !PMA_MUTANT(cond_wait_no_commit))
+  if (t->depth && !PMA_MUTANT(cond_wait_no_commit)) {
+    pma_rt_enter(t);
     pma_fase_commit(t);
+    pma_rt_leave(t);
+  }
 }
 
 /* __pma_cond_use -- inserted before the calls of std::condition_variable

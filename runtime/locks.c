@@ -282,7 +282,9 @@ static inline __attribute__((always_inline)) void first_use(struct pma_thread *t
   struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
   if (likely(s && mset_has(s, (uintptr_t)m)))
     return;
+  pma_rt_enter(t); /* holds mset_lock: a handler that comes meanwhile waits */
   mset_first_lock(t, m, kind);
+  pma_rt_leave(t);
 }
 
 /* pma_lock_first_use -- first_use for the other lock forms (lockforms.c) */
@@ -331,8 +333,10 @@ static inline int acquired(int rc) { return rc == 0 || rc == EOWNERDEAD; }
 /* entered -- a lock call acquired lock: the FASE begins or grows, and if a
  * FASE that has not retired released the lock, t depends on it */
 static inline void entered(struct pma_thread *t, void *lock) {
+  pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
   pma_fase_enter_inline(t);
   pma_dep_acquired(t, lock);
+  pma_rt_leave(t);
 }
 
 /* __pma_mutex_lock -- pthread_mutex_lock that enters/extends the FASE */
@@ -368,6 +372,19 @@ PMA_EXPORT int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime
 /* pma_lock_entered -- entered() for the other lock forms (lockforms.c) */
 void pma_lock_entered(struct pma_thread *t, void *lock) { entered(t, lock); }
 
+/* unlock_in -- the runtime's part of an unlock by the owner at depth > 0 */
+static void unlock_in(struct pma_thread *t, pthread_mutex_t *m) {
+  if (t->depth > 1) {
+    pma_dep_release_mid(t, m);
+    t->depth--;
+    return;
+  }
+  pma_fase_commit(t);
+  t->depth = 0;
+  if (unlikely(t->wait_seq)) /* the commit had to wait */
+    pma_dep_release_last(t, m);
+}
+
 /* __pma_mutex_unlock -- inner release: publish the mutex (the FASE goes on);
  * outermost: commit, then release */
 PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
@@ -377,17 +394,13 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
     return pthread_mutex_unlock(m);
   if (!owned_check(t, m))
     return pthread_mutex_unlock(m); /* EPERM, like the real call */
-  if (t->depth > 1) {
-    pma_dep_release_mid(t, m);
-    t->depth--;
-    return pthread_mutex_unlock(m);
-  }
-  pma_fase_commit(t);
-  t->depth = 0;
-  if (unlikely(t->wait_seq)) /* the commit had to wait */
-    pma_dep_release_last(t, m);
-  return pthread_mutex_unlock(m);
+  pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
+  unlock_in(t, m);
+  int rc = pthread_mutex_unlock(m);
+  pma_rt_leave(t);
+  return rc;
 }
+
 
 /* pma_wait_release -- a condition wait is about to release mutex.  The only
  * lock held: the FASE commits first, so that the threads that get the mutex
@@ -397,20 +410,23 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
 void pma_wait_release(struct pma_thread *t, void *mutex) {
   if (t->depth == 0)
     return;
-  if (t->depth > 1) {
+  pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
+  if (t->depth > 1)
     pma_dep_release_mid(t, mutex);
-    return;
+  else if (!PMA_MUTANT(cond_wait_no_commit)) {
+    pma_fase_commit(t);
+    pma_dep_release_last(t, mutex);
   }
-  if (PMA_MUTANT(cond_wait_no_commit))
-    return;
-  pma_fase_commit(t);
-  pma_dep_release_last(t, mutex);
+  pma_rt_leave(t);
 }
 
 /* pma_wait_returned -- the wait took mutex back */
 void pma_wait_returned(struct pma_thread *t, void *mutex) {
-  if (t->depth)
+  if (t->depth) {
+    pma_rt_enter(t);
     pma_dep_acquired(t, mutex);
+    pma_rt_leave(t);
+  }
 }
 
 /* __pma_cond_wait -- pthread_cond_wait that commits or publishes first */

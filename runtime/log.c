@@ -101,6 +101,7 @@ void pma_dirty_flush(struct pma_thread *t) {
     pma_flush(t, (void *)t->dirty[i].start, len);
   }
   t->ndirty = 0;
+  t->dirty_flushes++;
   if (t->depth)
     filter_clear(t);
 }

@@ -63,7 +63,9 @@
   X(47, trim_unlink_unflushed, "a log chain trimmed after a large FASE gives its chunks back before the shorter chain is durable")   \
   X(48, frees_one_fence, "the commit's deferred-free records share one fence")               \
   X(49, free_tail_unflushed, "a freed large extent's tail map bytes are not made durable")   \
-  X(50, atomic_dep_dropped, "an atomic of a FASE on a word another FASE wrote records no dependency")
+  X(50, atomic_dep_dropped, "an atomic of a FASE on a word another FASE wrote records no dependency")   \
+  X(51, signal_not_deferred, "a signal handler interrupting the runtime runs at once, not at its end") \
+  X(52, signal_ring_lost, "a handler that flushes the dirty list early forgets the interrupted code's recent hook ranges")
 
 enum pma_mutant_id {
   PMA_MUT_none = 0,

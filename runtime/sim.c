@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,8 @@ static struct {
   uint64_t crash_at;
   enum pma_sim_policy policy;
   uint64_t seed;
+  int raise_sig;            /* PMA_SIM_RAISE: signal, 0 = none */
+  uint64_t raise_every;     /* ...at every k-th flush of a thread inside a FASE */
   char *report;
   uint64_t open_start;      /* event count when the current pma_open began */
   uint64_t rec_events;      /* events inside the process's first pma_open */
@@ -173,6 +176,15 @@ static int clip(const void *addr, size_t len, uintptr_t *s, uintptr_t *e) {
 
 /* ------------------------------------------------------------ flush table */
 
+/* maybe_raise -- PMA_SIM_RAISE: every k-th flush of a thread inside a FASE
+ * raises the signal, so its handler comes in the middle of the runtime's
+ * work (signals.c must make it wait for the end of the runtime section) */
+static PMA_NOINLINE void maybe_raise(void) {
+  static __thread uint64_t nflush;
+  if (pma_self()->depth && ++nflush % sim.raise_every == 0)
+    raise(sim.raise_sig);
+}
+
 /* sim_flush -- like clwb: each line's value now goes to the pending set */
 static void sim_flush(const void *addr, size_t len) {
   if (!pma_rt.sim)
@@ -190,6 +202,8 @@ static void sim_flush(const void *addr, size_t len) {
     memcpy(x->data, (const void *)l, PMA_LINE);
     order_reset(l);
   }
+  if (unlikely(sim.raise_sig))
+    maybe_raise();
 }
 
 /* pend_written -- [dst, dst+len) was just written with non-temporal stores:
@@ -535,6 +549,8 @@ int pma_sim_open(struct pma_heap *h) {
   sim.crash_at = h->env.sim_crash_at;
   sim.policy = h->env.sim_policy;
   sim.seed = h->env.sim_seed;
+  sim.raise_sig = h->env.sim_raise_sig;
+  sim.raise_every = h->env.sim_raise_every;
   sim.epoch++;
   sim.open_start = atomic_load(&sim_events);
   sim.in_open = 1;

@@ -12,7 +12,7 @@
 // CHECK-NEXT: PMA_TEST_DIRTY_CAP=many: PMA_TEST_DIRTY_CAP: expected an unsigned number, found "many"
 // CHECK-NEXT: pmatomic: opened {{.*}} (process mode, 1048576 bytes at 0x400000000000, closed cleanly): rolled back 0 FASEs (0 records, 0 bytes) from 0 thread logs
 // CHECK-NEXT: verbose open done
-// CHECK-NEXT: pmatomic stats: fases 1, log_records 1, log_bytes 8, filtered_stores 0, flushes 0, fences 0, nt_bytes 0, dep_records 0, fases_waited 0, multi_records 0
+// CHECK-NEXT: pmatomic stats: fases 1, log_records 1, log_bytes 8, filtered_stores 0, flushes 0, fences 0, nt_bytes 0, dep_records 0, fases_waited 0, multi_records 0, signals_deferred 0
 // CHECK-NEXT: PMA_NT_THRESHOLD=0: 0 bytes non-temporal
 // CHECK-NEXT: PMA_NT_THRESHOLD=64: 64 bytes non-temporal
 #include "runtime-test.h"

@@ -53,6 +53,10 @@ PROGRAMS = [
     ("frees-tail", "sim-frees.c", ["tail", "1"], ["--policies", "none,random",
                                                   "--recovery-points", "4"]),
     ("counter", "sim-counter.c", ["1"], ["--recovery-points", "6"]),
+    ("signal", "sim-signal.c", ["3"], ["--recovery-points", "6"]),
+    # fails only after the commit, at the last points: no recovery crashes
+    ("signal-ring", "sim-signal-ring.c", [], ["--policies", "none", "--recovery-depth", "0",
+                                              "--recovery-points", "0"]),
 ]
 
 
