@@ -417,6 +417,7 @@ struct pma_thread {
   /* signals.c: runtime sections the thread is in (a handler arriving then
    * is deferred) and the signals deferred, bit sig-1 */
   volatile unsigned in_rt;
+  unsigned in_handler; /* program signal handlers running (signals.c) */
   volatile uint64_t sig_pending;
   uint64_t dirty_flushes;  /* early or commit flushes of the dirty list (log.c) */
   struct pma_stats stats;

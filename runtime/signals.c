@@ -89,10 +89,12 @@ static void call_handler(const struct sigaction *a, int sig, siginfo_t *si, void
   int keep = pma_rt.durable && t->registered;
   if (keep)
     pma_recent_save(t, &saved_ring);
+  t->in_handler++;
   if (a->sa_flags & SA_SIGINFO)
     a->sa_sigaction(sig, si, uc);
   else
     a->sa_handler(sig);
+  t->in_handler--;
   if (keep)
     pma_recent_restore(t, &saved_ring);
 }

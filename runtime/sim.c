@@ -177,11 +177,15 @@ static int clip(const void *addr, size_t len, uintptr_t *s, uintptr_t *e) {
 /* ------------------------------------------------------------ flush table */
 
 /* maybe_raise -- PMA_SIM_RAISE: every k-th flush of a thread inside a FASE
+ * (outside the program's signal handlers)
  * raises the signal, so its handler comes in the middle of the runtime's
  * work (signals.c must make it wait for the end of the runtime section) */
 static PMA_NOINLINE void maybe_raise(void) {
   static __thread uint64_t nflush;
-  if (pma_self()->depth && ++nflush % sim.raise_every == 0)
+  struct pma_thread *t = pma_self();
+  /* not from a handler's own flushes: a handler whose FASE flushes k times
+   * would raise the next one for ever */
+  if (t->depth && !t->in_handler && ++nflush % sim.raise_every == 0)
     raise(sim.raise_sig);
 }
 
