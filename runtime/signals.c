@@ -160,31 +160,42 @@ static void run_one(int sig, siginfo_t *si, const struct sigaction *a) {
 }
 
 /* pma_sig_run_deferred -- the thread left its outermost runtime section with
- * signals pending: run their handlers now (errno kept for the caller) */
+ * signals pending: run their handlers now (errno kept for the caller).  A
+ * handler that comes while this runs (the thread is outside the runtime) may
+ * run deferred handlers itself, so each delivery is claimed first: its
+ * pending bit with one atomic and, when its siginfo was kept, its entry with
+ * a compare-exchange -- never run twice, never looked up after another
+ * run took it (the lowest pending signal first, as the kernel delivers). */
 void pma_sig_run_deferred(struct pma_thread *t) {
   int e = errno;
-  while (t->sig_pending && !t->in_rt) {
-    int sig = 0;
+  while (!t->in_rt) {
+    uint64_t pend = __atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED);
+    if (!pend)
+      break;
+    int sig = __builtin_ctzll(pend) + 1;
+    if (!(__atomic_fetch_and(&t->sig_pending, ~sig_bit(sig), __ATOMIC_RELAXED) & sig_bit(sig)))
+      continue; /* a nested run took it */
     siginfo_t si;
     struct sigaction a;
-    for (int i = 0; i < PMA_SIG_SAVED && !sig; i++) {
-      int s = __atomic_load_n(&saved[i].sig, __ATOMIC_RELAXED);
-      if (s > 0) {
+    int found = 0;
+    for (int i = 0; i < PMA_SIG_SAVED && !found; i++) {
+      int s = sig;
+      /* -2: being read (defer() only takes entries that hold 0) */
+      if (__atomic_compare_exchange_n(&saved[i].sig, &s, -2, 0, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED)) {
         si = saved[i].si;
         a = saved[i].act;
         atomic_signal_fence(memory_order_seq_cst);
         __atomic_store_n(&saved[i].sig, 0, __ATOMIC_RELAXED);
-        sig = s;
+        found = 1;
       }
     }
-    if (!sig) { /* pending without a saved entry (all were taken) */
-      sig = __builtin_ctzll(t->sig_pending) + 1;
+    if (!found) { /* pending without a saved entry (all were taken) */
       memset(&si, 0, sizeof si);
       si.si_signo = sig;
       si.si_code = SI_USER;
       a = *current_act(sig);
     }
-    __atomic_fetch_and(&t->sig_pending, ~sig_bit(sig), __ATOMIC_RELAXED);
     PMA_STAT(t, signals_deferred, 1);
     run_one(sig, &si, &a);
   }
