@@ -37,8 +37,6 @@ struct root {
   long wseen;
 };
 static struct root *r;
-static sem_t go_b, done_b;
-static volatile int quit;
 
 /* check -- 0 when the invariants hold */
 static int check(const char *when) {
@@ -59,10 +57,7 @@ static int check(const char *when) {
 /* thread_b -- B's half of every step */
 static void *thread_b(void *arg) {
   (void)arg;
-  for (int step = 0;; step = (step + 1) % 3) {
-    sem_wait(&go_b);
-    if (quit)
-      return NULL;
+  for (int step = 0; sim_partner_wait(); step = (step + 1) % 3) {
     pthread_mutex_lock(&r->mb);
     if (step == 0) {
       atomic_fetch_add(&r->count, 1);
@@ -73,14 +68,15 @@ static void *thread_b(void *arg) {
       r->wseen = atomic_load_explicit(&r->word, memory_order_acquire);
     }
     pthread_mutex_unlock(&r->mb);
-    sem_post(&done_b);
+    sim_partner_done();
   }
+  return NULL;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
-  int rounds = argc > 2 ? atoi(argv[2]) : 2;
+  int rounds = sim_rounds(argc, argv, 2);
   pma_heap *h;
   r = sim_open_root(argv[1], 1u << 20, sizeof *r, &h);
   if (check("after recovery"))
@@ -92,10 +88,7 @@ int main(int argc, char **argv) {
     r->ready = 1;
     pma_end();
   }
-  sem_init(&go_b, 0, 0);
-  sem_init(&done_b, 0, 0);
-  pthread_t tb;
-  pthread_create(&tb, NULL, thread_b, NULL);
+  sim_partner_start(thread_b);
   for (int i = 0; i < rounds; i++) {
     for (int step = 0; step < 3; step++) {
       pthread_mutex_lock(&r->ma);
@@ -106,14 +99,11 @@ int main(int argc, char **argv) {
         long old = atomic_load(&r->word);
         atomic_compare_exchange_strong(&r->word, &old, old + 5);
       }
-      sem_post(&go_b);
-      sem_wait(&done_b); /* B's whole FASE runs while A's is open */
+      sim_partner_step(); /* B's whole FASE runs while A's is open */
       pthread_mutex_unlock(&r->ma);
     }
   }
-  quit = 1;
-  sem_post(&go_b);
-  pthread_join(tb, NULL);
+  sim_partner_stop();
   int bad = check("after run");
   pma_close(h);
   return bad;

@@ -39,9 +39,9 @@ struct root {
   unsigned char fa, fb;
 };
 static struct root *r;
-static sem_t go_b, done_b, go_b2;
+static sem_t go_b2;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static volatile int copied, quit;
+static volatile int copied;
 
 /* block_ok -- p is a live block of at least BLK bytes filled with f */
 static int block_ok(const char *when, const char *name, unsigned char *p, unsigned char f) {
@@ -91,10 +91,7 @@ static unsigned char *fresh(unsigned char f) {
 /* thread_b -- B's half of every round */
 static void *thread_b(void *arg) {
   (void)arg;
-  for (;;) {
-    sem_wait(&go_b);
-    if (quit)
-      return NULL;
+  while (sim_partner_wait()) {
     pthread_mutex_lock(&r->mb);
     if (pthread_mutex_trylock(&r->m2) == 0) { /* free: A released it in its FASE */
       r->z = r->x;
@@ -107,7 +104,7 @@ static void *thread_b(void *arg) {
     r->fb = f;
     pma_free(old);
     pthread_mutex_unlock(&r->mb);
-    sem_post(&done_b);
+    sim_partner_done();
 
     sem_wait(&go_b2);
     pthread_mutex_lock(&r->m1); /* waits until A's condition wait releases m1 */
@@ -116,12 +113,13 @@ static void *thread_b(void *arg) {
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&r->m1);
   }
+  return NULL;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
-  int rounds = argc > 2 ? atoi(argv[2]) : 2;
+  int rounds = sim_rounds(argc, argv, 2);
   pma_heap *h;
   r = sim_open_root(argv[1], 1u << 20, sizeof *r, &h);
   if (check("after recovery"))
@@ -138,11 +136,8 @@ int main(int argc, char **argv) {
     r->ready = 1;
     pma_end();
   }
-  sem_init(&go_b, 0, 0);
-  sem_init(&done_b, 0, 0);
   sem_init(&go_b2, 0, 0);
-  pthread_t tb;
-  pthread_create(&tb, NULL, thread_b, NULL);
+  sim_partner_start(thread_b);
   for (int i = 0; i < rounds; i++) {
     pthread_mutex_lock(&r->m1);
     pthread_mutex_lock(&r->m2);
@@ -150,8 +145,7 @@ int main(int argc, char **argv) {
     r->x2++;
     pthread_mutex_unlock(&r->m2); /* inner: released now, published */
     pma_free(r->pa);
-    sem_post(&go_b);
-    sem_wait(&done_b); /* B's whole FASE runs while A's is open */
+    sim_partner_step(); /* B's whole FASE runs while A's is open */
     unsigned char f = (unsigned char)(r->fa + 1);
     r->pa = fresh(f);
     r->fa = f;
@@ -165,9 +159,7 @@ int main(int argc, char **argv) {
       pthread_cond_wait(&cv, &r->m1);
     pthread_mutex_unlock(&r->m1);
   }
-  quit = 1;
-  sem_post(&go_b);
-  pthread_join(tb, NULL);
+  sim_partner_stop();
   int bad = check("after run");
   pma_close(h);
   return bad;

@@ -34,8 +34,6 @@ struct root {
   long enq, deq, sum, got;
 };
 static struct root *r;
-static sem_t go_b, done_b;
-static volatile int quit;
 
 /* live -- p is an allocated block that can hold a node */
 static int live(const struct node *p) {
@@ -71,10 +69,7 @@ static int check(const char *when) {
 /* thread_b -- the dequeuer */
 static void *thread_b(void *arg) {
   (void)arg;
-  for (;;) {
-    sem_wait(&go_b);
-    if (quit)
-      return NULL;
+  while (sim_partner_wait()) {
     pthread_mutex_lock(&r->head_lock);
     struct node *old = r->head, *first = old->next; /* written under tail_lock */
     if (first) {
@@ -84,14 +79,15 @@ static void *thread_b(void *arg) {
       pma_free(old);
     }
     pthread_mutex_unlock(&r->head_lock);
-    sem_post(&done_b);
+    sim_partner_done();
   }
+  return NULL;
 }
 
 int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
-  int rounds = argc > 2 ? atoi(argv[2]) : 2;
+  int rounds = sim_rounds(argc, argv, 2);
   pma_heap *h;
   r = sim_open_root(argv[1], 1u << 20, sizeof *r, &h);
   if (check("after recovery"))
@@ -107,10 +103,7 @@ int main(int argc, char **argv) {
     r->ready = 1;
     pma_end();
   }
-  sem_init(&go_b, 0, 0);
-  sem_init(&done_b, 0, 0);
-  pthread_t tb;
-  pthread_create(&tb, NULL, thread_b, NULL);
+  sim_partner_start(thread_b);
   for (int i = 0; i < rounds; i++) {
     pthread_mutex_lock(&r->tail_lock);
     struct node *n = pma_malloc(sizeof *n);
@@ -120,13 +113,10 @@ int main(int argc, char **argv) {
     r->tail = n;
     r->enq++;
     r->sum += i + 1;
-    sem_post(&go_b);
-    sem_wait(&done_b); /* B's whole FASE runs while A's is open */
+    sim_partner_step(); /* B's whole FASE runs while A's is open */
     pthread_mutex_unlock(&r->tail_lock);
   }
-  quit = 1;
-  sem_post(&go_b);
-  pthread_join(tb, NULL);
+  sim_partner_stop();
   int bad = check("after run");
   pma_close(h);
   return bad;
