@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "format.h"
 #include "pmatomic_tool.h"
 
 #define SEED_SIZE 393216 /* the smallest heap */

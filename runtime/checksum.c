@@ -5,10 +5,30 @@
  * static header and the undo records.  Records are keyed with the FASE's
  * sequence number, which is not stored: recovery knows which seq it looks for,
  * so a stale record of an older FASE never checks out (design.md section 2).
+ * The algorithm is part of the heap format (format.h declares it): a change
+ * here is a format change.
  */
 #include <string.h>
 
-#include "internal.h"
+#include "format.h"
+#include "internal.h" /* PMA_MUTANT only */
+
+/* pma_mix -- final avalanche of a 64-bit hash state (murmur3 fmix64) */
+static inline uint64_t pma_mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+/* pma_round -- absorb one 64-bit word into a hash state */
+static inline uint64_t pma_round(uint64_t h, uint64_t w) {
+  h += w * PMA_P2;
+  h = (h << 31) | (h >> 33);
+  return h * PMA_P1;
+}
 
 /* pma_hash_bytes -- absorb [p, p+len), zero-padded to 8, into state h */
 uint64_t pma_hash_bytes(uint64_t h, const void *p, size_t len) {

@@ -1,10 +1,9 @@
 /*
- * internal.h -- shared definitions of the pmatomic runtime (libpmatomic_rt)
+ * internal.h -- shared definitions of the pmatomic runtime (libpmatomic_rt):
+ * the state of a process with a heap open and the modules' interfaces
  *
- * The on-media structs here ARE the heap file format of docs/design.md
- * (format version 2, sections 2 and 5); the _Static_asserts pin every offset
- * the document lists, so the code and the document cannot drift apart
- * silently.  Volatile (per-process) state follows them.
+ * The on-media format is in format.h (included here), so a reader of heap
+ * files needs nothing of this file for the format itself.
  */
 #ifndef PMA_INTERNAL_H
 #define PMA_INTERNAL_H
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "format.h"
 #include "pmatomic.h"
 #include "pmatomic_interface.h"
 
@@ -27,207 +27,14 @@
 #define PMA_NOINLINE __attribute__((noinline))
 #define PMA_COLD __attribute__((cold, noinline))
 
-/* ------------------------------------------------------------------------ */
-/* Heap file format, version 2 (docs/design.md section 5)                   */
-/* ------------------------------------------------------------------------ */
-
-#define PMA_MAGIC "PMATOMIC"
-#define PMA_HDR_SIZE 4096u
-#define PMA_DYN_OFF 256u
-#define PMA_SLOT_OFF 4096u
-#define PMA_NSLOTS 256u
-#define PMA_SLOT_SIZE 256u
-#define PMA_MAP_OFF (PMA_SLOT_OFF + PMA_NSLOTS * PMA_SLOT_SIZE)
-#define PMA_CHUNK 65536u
-#define PMA_MIN_CHUNKS 4u  /* a new heap must hold at least this many data chunks */
-#define PMA_MAX_HEAP (1ull << 46) /* heap offsets are 48 bits in records; keep margin */
-#define PMA_DEFAULT_BASE ((uintptr_t)0x300000000000ull)
+#define PMA_DEFAULT_BASE ((uintptr_t)0x300000000000ull) /* of a new heap (heap.c) */
+#define PMA_LINE 64u /* cache line: the unit of flushes and of the dirty list */
 
 /* pma_open_opts flag of whole-heap mode only (wholeheap.c), not in
  * pmatomic.h: after recovery, a heap that has no root object gets every
  * block back -- a restarted unmodified program cannot name the previous
  * run's blocks, so they would stay allocated for good (docs/wholeheap.md). */
 #define PMA_OPEN_WH_RECLAIM 0x80000000u
-#define PMA_LINE 64u
-
-/* Static header: offset 0, written once at creation, checksummed. */
-struct pma_hdr_static {
-  char magic[8];
-  uint32_t version;
-  uint32_t hdr_size;
-  uint64_t heap_size;
-  uint64_t base;
-  uint8_t uuid[16];
-  uint64_t chunk_size;
-  uint64_t nchunks;
-  uint64_t slot_off;
-  uint32_t nslots;
-  uint32_t slot_size;
-  uint64_t map_off;
-  uint64_t data_off;
-  uint64_t ctime;
-  uint8_t reserved[144];
-  uint64_t checksum; /* of bytes 0..247 */
-};
-_Static_assert(offsetof(struct pma_hdr_static, version) == 8, "format v1: version");
-_Static_assert(offsetof(struct pma_hdr_static, hdr_size) == 12, "format v1: hdr_size");
-_Static_assert(offsetof(struct pma_hdr_static, heap_size) == 16, "format v1: heap_size");
-_Static_assert(offsetof(struct pma_hdr_static, base) == 24, "format v1: base");
-_Static_assert(offsetof(struct pma_hdr_static, uuid) == 32, "format v1: uuid");
-_Static_assert(offsetof(struct pma_hdr_static, chunk_size) == 48, "format v1: chunk_size");
-_Static_assert(offsetof(struct pma_hdr_static, nchunks) == 56, "format v1: nchunks");
-_Static_assert(offsetof(struct pma_hdr_static, slot_off) == 64, "format v1: slot_off");
-_Static_assert(offsetof(struct pma_hdr_static, nslots) == 72, "format v1: nslots");
-_Static_assert(offsetof(struct pma_hdr_static, slot_size) == 76, "format v1: slot_size");
-_Static_assert(offsetof(struct pma_hdr_static, map_off) == 80, "format v1: map_off");
-_Static_assert(offsetof(struct pma_hdr_static, data_off) == 88, "format v1: data_off");
-_Static_assert(offsetof(struct pma_hdr_static, ctime) == 96, "format v1: ctime");
-_Static_assert(offsetof(struct pma_hdr_static, reserved) == 104, "format v1: reserved");
-_Static_assert(offsetof(struct pma_hdr_static, checksum) == 248, "format v1: checksum");
-_Static_assert(sizeof(struct pma_hdr_static) == 256, "format v1: static header");
-
-/* Dynamic header: offset 256, its own XPLine, updated at run time. */
-struct pma_hdr_dyn {
-  uint64_t clean;      /* 1 after pma_close, 0 while open */
-  uint64_t root_off;   /* changed only inside a FASE (logged) */
-  uint64_t root_size;  /* changed only inside a FASE (logged) */
-  uint64_t open_count;
-  uint64_t recovering; /* sealed word: 1 while recovery retires the logs it undid */
-  uint8_t reserved[216];
-};
-_Static_assert(offsetof(struct pma_hdr_dyn, root_off) == 264 - 256, "format v1: root_off");
-_Static_assert(offsetof(struct pma_hdr_dyn, root_size) == 272 - 256, "format v1: root_size");
-_Static_assert(offsetof(struct pma_hdr_dyn, open_count) == 280 - 256, "format v1: open_count");
-_Static_assert(offsetof(struct pma_hdr_dyn, recovering) == 288 - 256, "format v2: recovering");
-_Static_assert(sizeof(struct pma_hdr_dyn) == 256, "format v1: dynamic header");
-
-struct pma_header {
-  struct pma_hdr_static s;
-  struct pma_hdr_dyn d;
-  uint8_t pad[PMA_HDR_SIZE - 512];
-};
-_Static_assert(offsetof(struct pma_header, d) == PMA_DYN_OFF, "format v1: dynamic header offset");
-_Static_assert(sizeof(struct pma_header) == PMA_HDR_SIZE, "format v1: header size");
-
-/* Log slot: 256 bytes, one XPLine (design.md section 2). */
-struct pma_slot {
-  uint64_t retired_seq; /* sealed: last FASE of this slot committed or rolled back */
-  uint64_t first_chunk; /* heap offset of the first log chunk, 0 = none */
-  uint64_t owner_tid;   /* diagnostic only */
-  uint64_t head_seq;    /* sealed: FASE whose records start the chain (section 2) */
-  uint8_t reserved[224];
-};
-_Static_assert(offsetof(struct pma_slot, first_chunk) == 8, "format v1: slot first_chunk");
-_Static_assert(offsetof(struct pma_slot, owner_tid) == 16, "format v1: slot owner_tid");
-_Static_assert(offsetof(struct pma_slot, head_seq) == 24, "format v2: slot head_seq");
-
-/* Sealed words (format v2): a FASE number in bits 0..47 and, in bits 48..63,
- * the XOR of its three 16-bit pieces.  Any single flipped bit breaks the
- * seal, so a damaged retired_seq can never make a pending FASE look retired;
- * the all-zero word (a fresh slot) is the sealed 0.  One 8-byte store keeps
- * every update atomic. */
-#define PMA_SEQ_MAX ((1ull << 48) - 1)
-static inline uint64_t pma_seal_check(uint64_t v) {
-  return (v ^ (v >> 16) ^ (v >> 32)) & 0xffffu;
-}
-/* pma_seal -- the sealed word of seq (seq <= PMA_SEQ_MAX) */
-static inline uint64_t pma_seal(uint64_t seq) { return seq | (pma_seal_check(seq) << 48); }
-/* pma_unseal -- the value of sealed word w in *seq; -1 if the seal is broken */
-static inline int pma_unseal(uint64_t w, uint64_t *seq) {
-  *seq = w & PMA_SEQ_MAX;
-  return (w >> 48) == pma_seal_check(*seq) ? 0 : -1;
-}
-_Static_assert(sizeof(struct pma_slot) == PMA_SLOT_SIZE, "format v1: slot size");
-
-/* Log chunk header; records follow at offset 16. */
-#define PMA_LOGCK_MAGIC "PMALOGCK"
-struct pma_chunk_hdr {
-  char magic[8];
-  uint64_t next; /* heap offset of the next chunk in the chain, 0 = none */
-};
-_Static_assert(sizeof(struct pma_chunk_hdr) == 16, "format v1: log chunk header");
-
-/* Undo record header; len old bytes follow, zero-padded to 8. */
-struct pma_rec {
-  uint64_t hdr;   /* bits 0..47 heap offset, 48..61 length, 62..63 kind */
-  uint64_t check; /* checksum keyed with the FASE's seq (not stored) */
-};
-_Static_assert(sizeof(struct pma_rec) == 16, "format v1: record header");
-#define PMA_REC_DATA 0ull
-#define PMA_REC_JUMP 1ull
-#define PMA_REC_DEP 2ull    /* offset field: slot; data: struct pma_dep_data */
-#define PMA_REC_COMMIT 3ull /* no data: the FASE committed; the next one follows */
-
-/* Data of a DEP record: this FASE read what FASE seq of the slot in the
- * header wrote in its first nrec records (DATA and DEP). */
-struct pma_dep_data {
-  uint64_t seq;
-  uint64_t nrec;
-};
-#define PMA_REC_OFF_MASK ((1ull << 48) - 1)
-#define PMA_REC_MAXLEN 16383u
-#define PMA_REC_PIECE 16376u /* largest piece we write: PMA_REC_MAXLEN rounded down to 8 */
-#define PMA_REC_LIMIT (PMA_CHUNK - 16u) /* records end here; the last 16 bytes hold a JUMP */
-#define PMA_REC_HDR(off, len, kind) \
-  ((uint64_t)(off) | ((uint64_t)(len) << 48) | ((uint64_t)(kind) << 62))
-#define PMA_REC_KIND(h) ((h) >> 62)
-#define PMA_REC_LEN(h) (((h) >> 48) & 0x3fffu)
-#define PMA_REC_OFFSET(h) ((h) & PMA_REC_OFF_MASK)
-/* A multi-range record (format v3): a DATA header whose offset field is all
- * ones (no heap reaches 2^48 bytes).  Its data is a run of entries that tile
- * it exactly, each laid out like a DATA record (a DATA header, check 0, the
- * old bytes zero-padded to 8); the record's check covers all of them, so a
- * torn multi-range record fails as a whole and one fence makes it durable.
- * Recovery reads it as its entries, in order; nrec counts entries. */
-#define PMA_REC_MULTI_OFF PMA_REC_OFF_MASK
-#define PMA_REC_IS_MULTI(h) \
-  (PMA_REC_KIND(h) == PMA_REC_DATA && PMA_REC_OFFSET(h) == PMA_REC_MULTI_OFF)
-
-/* Chunk map byte values (design.md section 6). */
-#define PMA_MAP_FREE 0x00
-#define PMA_MAP_RUN_MAX 0x3f  /* 0x01..0x3f: small run of class value-1 */
-#define PMA_MAP_LOG 0x40
-#define PMA_MAP_LARGE 0x41
-#define PMA_MAP_LARGE_NEXT 0x42
-#define PMA_MAP_LARGE_FREEING 0x43
-/* Block map byte values of a small run. */
-#define PMA_BLK_FREE 0
-#define PMA_BLK_USED 1
-#define PMA_BLK_FREEING 2
-
-#define PMA_NCLASSES 32
-#define PMA_SMALL_MAX 8192u
-
-/* ------------------------------------------------------------------------ */
-/* Checksums                                                                */
-/* ------------------------------------------------------------------------ */
-
-#define PMA_P1 0x9E3779B185EBCA87ull
-#define PMA_P2 0xC2B2AE3D27D4EB4Full
-
-/* pma_mix -- final avalanche of a 64-bit hash state (murmur3 fmix64) */
-static inline uint64_t pma_mix(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
-/* pma_round -- absorb one 64-bit word into a hash state */
-static inline uint64_t pma_round(uint64_t h, uint64_t w) {
-  h += w * PMA_P2;
-  h = (h << 31) | (h >> 33);
-  return h * PMA_P1;
-}
-
-/* hash the bytes [p, p+len), zero-padded to a multiple of 8, into state h */
-uint64_t pma_hash_bytes(uint64_t h, const void *p, size_t len) PMA_HIDDEN;
-/* checksum of a record: keyed with seq, covers hdr and the padded data */
-uint64_t pma_rec_check(uint64_t seq, uint64_t hdr, const void *data, size_t len) PMA_HIDDEN;
-/* checksum of the static header bytes 0..247 */
-uint64_t pma_hdr_checksum(const struct pma_hdr_static *s) PMA_HIDDEN;
 
 /* ------------------------------------------------------------------------ */
 /* Volatile state                                                           */
@@ -561,13 +368,14 @@ int pma_header_check(const char *path, const struct pma_header *hdr, off_t fsize
 int pma_recover(struct pma_heap *h) PMA_HIDDEN;
 /* records and bytes the pending FASE of slot s would restore; <0 if corrupt */
 int pma_log_pending(struct pma_heap *h, unsigned s, uint64_t *nrec, uint64_t *bytes) PMA_HIDDEN;
-int pma_chunk_is_log(struct pma_heap *h, uint64_t off) PMA_HIDDEN;
 
 /* alloc.c, alloc_open.c */
 void pma_classes_init(void) PMA_HIDDEN;
 /* reclaim: give every block back (the chunks of live log chains stay) */
 int pma_alloc_open(struct pma_heap *h, int reclaim) PMA_HIDDEN;
 void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
+/* is heap offset off the start of a chunk the map and its magic call a log chunk */
+int pma_chunk_is_log(struct pma_heap *h, uint64_t off) PMA_HIDDEN;
 uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) PMA_HIDDEN;
 void pma_alloc_give_log_chunk(struct pma_thread *t, uint64_t off) PMA_HIDDEN;
 void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "format.h"
+#include "internal.h" /* struct pma_heap, pma_err, pma_flush, the mutants */
 
 /* grow -- make room for one more element in *v (n used, *cap allocated) */
 static int grow(void *v, size_t n, size_t *cap, size_t size) {

@@ -5,6 +5,7 @@
 #   %cc-pma      clang-19 with the plugin, include dir (compile only: add -c/-S)
 #   %link-pma    linker flags for the runtime (libpmatomic_rt, libpmem, pthreads)
 #   %link-pma-static  the same with the static runtime (its hidden internals callable)
+#   %cc-unit     clang-19 for a unit test of runtime internals (test/unit), no plugin
 #   %include     the include/ directory
 #   %python      the Python running lit
 #   %crashloop   the SIGKILL crash-loop driver (test/crash/crashloop.py)
@@ -47,6 +48,11 @@ config.substitutions.append(("%cc-pma", "{} -fplugin={} -I{}".format(clang, conf
 # recompute a header checksum after damaging a field
 config.substitutions.append(("%link-pma-static", "{}/libpmatomic_rt.a -lpmem -lpthread".format(config.pma_libdir)))
 config.substitutions.append(("%link-pma", link))
+# %cc-unit: a unit test of runtime internals (test/unit): the runtime's
+# headers and test/unit/Inputs/unit.h; link it with %link-pma-static
+config.substitutions.append(("%cc-unit", "{} -O1 -g -std=gnu11 -Wall -Wextra -Werror -I{} -I{} -I{}".format(
+    clang, config.pma_include, os.path.join(config.pma_src_root, "runtime"),
+    os.path.join(config.pma_src_root, "test", "unit", "Inputs"))))
 config.substitutions.append(("%clang", clang))
 config.substitutions.append(("%include", config.pma_include))
 config.substitutions.append(("%python", config.python))

@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "alloc.h" /* pma_root_check, the run geometry */
+#include "format.h"
 #include "heapfile.h"
 #include "pmatomic_tool.h"
 

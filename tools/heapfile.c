@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "format.h"
 #include "heapfile.h"
 
 /* heapfile_help -- 1 if argv is "CMD -h|--help" */

@@ -6,7 +6,8 @@
 #ifndef PMATOMIC_HEAPFILE_H
 #define PMATOMIC_HEAPFILE_H
 
-#include "internal.h"
+#include "format.h"
+#include "internal.h" /* struct pma_heap: the view the runtime's readers take */
 
 struct heapfile {
   struct pma_heap h;      /* view: base, size, hdr, slots, map, data, nchunks, data_off */

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
+#include "alloc.h" /* pma_run_blocks, pma_class_size, pma_chunk_at */
+#include "format.h"
 #include "heapfile.h"
-#include "internal.h"
 #include "pmatomic_tool.h"
 
 /* info_usage -- help of `pmatomic info` */

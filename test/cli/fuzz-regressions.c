@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "format.h"
 
 int main(int argc, char **argv) {
   if (argc != 2)
