@@ -197,10 +197,11 @@ static int deps_retired(struct pma_thread *t) {
 /* pma_fase_enter -- one more lock or pma_begin (0 -> 1 is a simulator event) */
 void pma_fase_enter(struct pma_thread *t) { pma_fase_enter_inline(t); }
 
-/* pma_fase_commit -- make the FASE durable and retire it, or, when it read
+/* fase_commit -- make the FASE durable and retire it, or, when it read
  * from FASEs that have not retired, commit it to wait for them (design.md
- * section 3); the caller releases the last lock */
-void pma_fase_commit(struct pma_thread *t) {
+ * section 3); pma_fase_release is its only caller, and the lock wrapper
+ * releases the last lock after it */
+static void fase_commit(struct pma_thread *t) {
   t->wait_seq = 0;
   if (unlikely(!pma_rt.size)) { /* no heap open: nothing can have been logged */
     t->ndfrees = 0;
@@ -265,15 +266,37 @@ void pma_fase_commit(struct pma_thread *t) {
   PMA_STAT(t, fases, 1);
 }
 
-/* pma_fase_leave -- one lock or pma_end fewer; commit at the outermost */
-void pma_fase_leave(struct pma_thread *t) {
-  if (t->depth > 1) {
-    t->depth--;
+/* pma_fase_release -- the one release rule of every way a FASE level ends:
+ * pma_end, each unlock wrapper, and the release half of a condition wait
+ * (design.md sections 1 and 3).  lock is what a thread that takes it next
+ * could read our data through (NULL: nothing, as for pma_end or a read
+ * unlock).  Below the outermost level the release is in the middle of the
+ * FASE: lock is published and the FASE goes on.  At the outermost the FASE
+ * commits, and lock is published if the commit had to wait.  A wait
+ * (PMA_RELEASE_WAIT*) takes its mutex back, so the depth stays; a wait on a
+ * mutex we do not know (PMA_RELEASE_WAIT_ANY) commits at any depth.  The
+ * caller releases the real lock only after this returns: whoever takes it
+ * next must find the FASE committed, or its entry in the lock table. */
+void pma_fase_release(struct pma_thread *t, void *lock, enum pma_release how) {
+  if (t->depth > 1 && how != PMA_RELEASE_WAIT_ANY) {
+    if (lock)
+      pma_dep_release_mid(t, lock);
+    if (how == PMA_RELEASE_UNLOCK)
+      t->depth--;
     return;
   }
-  pma_fase_commit(t);
-  t->depth = 0;
+  if (how != PMA_RELEASE_UNLOCK && PMA_MUTANT(cond_wait_no_commit))
+    return;
+  fase_commit(t);
+  if (how == PMA_RELEASE_UNLOCK)
+    t->depth = 0;
+  if (lock && unlikely(t->wait_seq)) /* the commit had to wait */
+    pma_dep_release_last(t, lock);
 }
+
+/* pma_fase_leave -- pma_fase_release of a level that is no lock (pma_end,
+ * the allocator's own FASEs, a thread that exits inside a FASE) */
+void pma_fase_leave(struct pma_thread *t) { pma_fase_release(t, NULL, PMA_RELEASE_UNLOCK); }
 
 /* pma_begin -- explicit FASE; nests with lock-delimited FASEs */
 PMA_EXPORT void pma_begin(void) {
@@ -289,7 +312,7 @@ PMA_EXPORT void pma_end(void) {
   if (unlikely(t->depth == 0))
     pma_fatal("pma_end() called outside any FASE (no matching pma_begin or lock)");
   pma_rt_enter(t);
-  pma_fase_leave(t);
+  pma_fase_release(t, NULL, PMA_RELEASE_UNLOCK);
   pma_rt_leave(t);
 }
 

@@ -600,8 +600,14 @@ uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) PMA_HIDDEN;
 /* fase.c */
 void pma_thread_prepare(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_enter(struct pma_thread *t) PMA_HIDDEN;
+/* how a FASE level ends (pma_fase_release) */
+enum pma_release {
+  PMA_RELEASE_UNLOCK,   /* an unlock or pma_end: one level fewer */
+  PMA_RELEASE_WAIT,     /* a condition wait gives its mutex up and takes it back */
+  PMA_RELEASE_WAIT_ANY, /* a wait whose mutex the runtime does not know: commit at any depth */
+};
+void pma_fase_release(struct pma_thread *t, void *lock, enum pma_release how) PMA_HIDDEN;
 void pma_fase_leave(struct pma_thread *t) PMA_HIDDEN;
-void pma_fase_commit(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_open_log(struct pma_thread *t) PMA_HIDDEN;
 int pma_threads_in_fase(void) PMA_HIDDEN;
 void pma_stats_reset(void) PMA_HIDDEN;

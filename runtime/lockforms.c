@@ -46,16 +46,7 @@ static int release(struct pma_thread *t, void *lock, int publish, int (*real_unl
   if (t->depth == 0) /* taken by uninstrumented code */
     return real_unlock(lock);
   pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
-  if (t->depth > 1) {
-    if (publish)
-      pma_dep_release_mid(t, lock);
-    t->depth--;
-  } else {
-    pma_fase_commit(t);
-    t->depth = 0;
-    if (publish && unlikely(t->wait_seq)) /* the commit had to wait */
-      pma_dep_release_last(t, lock);
-  }
+  pma_fase_release(t, publish ? lock : NULL, PMA_RELEASE_UNLOCK);
   int rc = real_unlock(lock);
   pma_rt_leave(t);
   return rc;
@@ -90,9 +81,9 @@ PMA_EXPORT int __pma_cond_clockwait(void *cond, void *mutex, int clockid,
  * held start a new one); design.md section 1 says what that leaves out */
 PMA_EXPORT void __pma_before_wait(void) {
   struct pma_thread *t = pma_self();
-  if (t->depth && !PMA_MUTANT(cond_wait_no_commit)) {
+  if (t->depth) {
     pma_rt_enter(t);
-    pma_fase_commit(t);
+    pma_fase_release(t, NULL, PMA_RELEASE_WAIT_ANY);
     pma_rt_leave(t);
   }
 }

@@ -372,19 +372,6 @@ PMA_EXPORT int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime
 /* pma_lock_entered -- entered() for the other lock forms (lockforms.c) */
 void pma_lock_entered(struct pma_thread *t, void *lock) { entered(t, lock); }
 
-/* unlock_in -- the runtime's part of an unlock by the owner at depth > 0 */
-static void unlock_in(struct pma_thread *t, pthread_mutex_t *m) {
-  if (t->depth > 1) {
-    pma_dep_release_mid(t, m);
-    t->depth--;
-    return;
-  }
-  pma_fase_commit(t);
-  t->depth = 0;
-  if (unlikely(t->wait_seq)) /* the commit had to wait */
-    pma_dep_release_last(t, m);
-}
-
 /* __pma_mutex_unlock -- inner release: publish the mutex (the FASE goes on);
  * outermost: commit, then release */
 PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
@@ -395,7 +382,7 @@ PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   if (!owned_check(t, m))
     return pthread_mutex_unlock(m); /* EPERM, like the real call */
   pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
-  unlock_in(t, m);
+  pma_fase_release(t, m, PMA_RELEASE_UNLOCK);
   int rc = pthread_mutex_unlock(m);
   pma_rt_leave(t);
   return rc;
@@ -411,12 +398,7 @@ void pma_wait_release(struct pma_thread *t, void *mutex) {
   if (t->depth == 0)
     return;
   pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
-  if (t->depth > 1)
-    pma_dep_release_mid(t, mutex);
-  else if (!PMA_MUTANT(cond_wait_no_commit)) {
-    pma_fase_commit(t);
-    pma_dep_release_last(t, mutex);
-  }
+  pma_fase_release(t, mutex, PMA_RELEASE_WAIT);
   pma_rt_leave(t);
 }
 
