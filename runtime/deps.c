@@ -24,7 +24,6 @@
 #include <time.h>
 
 #include "internal.h"
-#include "locks.h"
 
 /* How many FASEs a lock entry may name that have not retired: running FASEs
  * that published a lock, plus committed FASEs that wait.  While it is 0 every

@@ -14,7 +14,6 @@
 
 #include "alloc.h"
 #include "internal.h"
-#include "locks.h"
 
 __thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1, .last_slot = -1};
 

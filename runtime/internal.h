@@ -600,6 +600,13 @@ uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) PMA_HIDDEN;
 /* fase.c */
 void pma_thread_prepare(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_enter(struct pma_thread *t) PMA_HIDDEN;
+/* pma_fase_enter_inline -- the body of pma_fase_enter, for the lock
+ * wrappers' hot path: one more lock held; 0 -> 1 is a simulator event */
+static inline void pma_fase_enter_inline(struct pma_thread *t) {
+  if (t->depth == 0)
+    pma_sim_tick();
+  t->depth++;
+}
 /* how a FASE level ends (pma_fase_release) */
 enum pma_release {
   PMA_RELEASE_UNLOCK,   /* an unlock or pma_end: one level fewer */
