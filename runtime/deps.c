@@ -11,17 +11,17 @@
  * on.  At commit, a FASE with such a dependency (or an older FASE of its slot
  * still waiting) writes a COMMIT record instead of retiring and waits on its
  * slot's list; whichever thread retires the last FASE it depends on retires
- * it too (cascade) -- there is no helper thread.  Recovery rolls back every
- * incomplete FASE and every FASE that depends on one (recover.c).
+ * it too (the cascade, fase.c) -- there is no helper thread.  Recovery rolls
+ * back every incomplete FASE and every FASE that depends on one (recover.c).
+ * This file keeps the two halves that happen at a lock: publish (release)
+ * and depend (acquisition), and the lock table they share.
  *
  * Cost when no lock is ever released in the middle of a FASE: acquisitions
  * read one global flag that stays 0; commits test two thread-local fields.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -33,9 +33,7 @@
  * counting only after it retired, so an acquirer of a lock whose entry still
  * matters reads a count above 0 (the lock orders the two). */
 _Atomic int pma_dep_live;
-/* committed FASEs waiting in any slot (under dep_lock) */
-static uint64_t nwaiting;
-/* guards the waiting lists, table inserts and growth */
+/* guards the lock table's inserts and growth */
 static pthread_mutex_t dep_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------ lock table */
@@ -164,7 +162,7 @@ void pma_dep_release_mid(struct pma_thread *t, void *lock) {
       unpublish(lock);
     return;
   }
-  if (!t->published) /* counted until it retires (pma_dep_wake, cascade) */
+  if (!t->published) /* counted until it retires (fase.c: wake_published, cascade) */
     atomic_fetch_add_explicit(&pma_dep_live, 1, memory_order_relaxed);
   t->published = 1;
   t->wrote = 1; /* the FASE must retire (or commit) even if it logs nothing */
@@ -241,226 +239,18 @@ void pma_dep_on(struct pma_thread *t, unsigned slot, uint64_t seq, uint64_t nrec
   PMA_STAT(t, dep_records, 1);
 }
 
-/* ---------------------------------------------------------------- retire */
-
-/* pma_slot_retire -- durably retire FASE seq of slot s (flushed, not fenced) */
-void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) {
-  struct pma_slot *sl = &pma_rt.heap->slots[s];
-  sl->retired_seq = pma_seal(seq);
-  if (!PMA_MUTANT(retire_unflushed))
-    pma_flush(t, &sl->retired_seq, sizeof sl->retired_seq);
-}
-
-/* find_waiting -- the waiting FASE seq of slot s, or NULL */
-static struct pma_waiting *find_waiting(struct pma_heap *h, unsigned s, uint64_t seq) {
-  for (struct pma_waiting *w = h->sv[s].first; w; w = w->next)
-    if (w->seq == seq)
-      return w;
-  return NULL;
-}
-
-/* cascade -- retire every waiting FASE all of whose dependencies committed
- * (dep_lock held).  A waiting FASE can retire when each FASE it read from
- * retired or is itself a waiting FASE that can retire, and so can the FASE
- * before it in its slot: the greatest set with that property, which also
- * retires a cycle of committed FASEs that read from each other.  Retiring
- * them in any order is safe: each has committed and depends only on
- * committed FASEs. */
-static void cascade(struct pma_thread *t) {
-  struct pma_heap *h = pma_rt.heap;
-  if (!nwaiting)
-    return;
-  for (unsigned s = 0; s < PMA_NSLOTS; s++)
-    for (struct pma_waiting *w = h->sv[s].first; w; w = w->next)
-      w->ok = 1;
-  for (int changed = 1; changed;) {
-    changed = 0;
-    for (unsigned s = 0; s < PMA_NSLOTS; s++) {
-      int prev_ok = 1;
-      for (struct pma_waiting *w = h->sv[s].first; w; w = w->next) {
-        int ok = prev_ok;
-        for (uint32_t i = 0; ok && i < w->ndeps; i++) {
-          struct pma_dep *d = &w->deps[i];
-          if (atomic_load_explicit(&h->sv[d->slot].retired, memory_order_acquire) >= d->seq)
-            continue;
-          struct pma_waiting *o = find_waiting(h, d->slot, d->seq);
-          ok = o && o->ok;
-        }
-        if (w->ok && !ok) {
-          w->ok = 0;
-          changed = 1;
-        }
-        prev_ok = w->ok;
-      }
-    }
-  }
-  int any = 0;
-  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
-    struct pma_slotv *v = &h->sv[s];
-    struct pma_waiting *w = v->first;
-    if (!w || !w->ok)
-      continue;
-    uint64_t last = 0;
-    for (; w && w->ok; w = w->next)
-      last = w->seq;
-    pma_slot_retire(t, s, last);
-    any = 1;
-  }
-  if (!any)
-    return;
-  pma_fence(t);
-  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
-    struct pma_slotv *v = &h->sv[s];
-    while (v->first && v->first->ok) {
-      struct pma_waiting *w = v->first;
-      atomic_store_explicit(&v->retired, w->seq, memory_order_release);
-      if (w->nfrees)
-        pma_alloc_free_blocks(w->frees, w->nfrees);
-      v->first = w->next;
-      if (!v->first)
-        v->last = NULL;
-      free(w->frees);
-      free(w->deps);
-      free(w);
-      nwaiting--;
-      atomic_fetch_sub_explicit(&v->nwait, 1, memory_order_release);
-      atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
-    }
-  }
-}
-
-/* wake -- retire whatever waiting FASEs can retire now */
-static void wake(struct pma_thread *t) {
-  pthread_mutex_lock(&dep_lock);
-  cascade(t);
-  pthread_mutex_unlock(&dep_lock);
-}
-
-/* pma_dep_wake -- t retired a FASE that published a lock: retire the FASEs
- * that waited for it; the FASE no longer counts in pma_dep_live */
-void pma_dep_wake(struct pma_thread *t) {
-  wake(t);
-  atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
-}
-
-/* pma_dep_wake_wanted -- t just retired a FASE of slot v without having
- * published a lock, and a FASE took a dependency through memory on the
- * slot: retire the FASEs that may wait for it */
-void pma_dep_wake_wanted(struct pma_thread *t, struct pma_slotv *v) {
-  atomic_store_explicit(&v->wanted, 0, memory_order_relaxed);
-  wake(t);
-}
-
-/* pma_dep_commit_waiting -- commit t's FASE without retiring it: its data is
- * durable (the caller fenced), it depends on FASEs that have not retired or
- * an older FASE of its slot still waits.  Writes the COMMIT record, queues
- * the FASE with its dependencies and deferred frees, and retires whatever
- * can retire now (perhaps this FASE). */
-void pma_dep_commit_waiting(struct pma_thread *t) {
-  struct pma_heap *h = pma_rt.heap;
-  struct pma_slot *sl = &h->slots[t->slot];
-  struct pma_slotv *v = &h->sv[t->slot];
-  pma_log_meta(t, PMA_REC_COMMIT, 0, NULL, 0);
-  if (t->at_head) {
-    /* the chain now outlives this FASE: recovery must know where it starts */
-    sl->head_seq = pma_seal(t->seq);
-    pma_flush(t, &sl->head_seq, sizeof sl->head_seq);
-  }
-  pma_fence(t);
-  struct pma_waiting *w = calloc(1, sizeof *w);
-  if (!w)
-    pma_fatal("out of memory for a waiting FASE");
-  w->seq = t->seq;
-  w->deps = t->deps;
-  w->ndeps = t->ndeps;
-  t->deps = NULL;
-  t->ndeps = t->cap_deps = 0;
-  w->frees = t->dfrees; /* the frees take effect when the FASE retires */
-  w->nfrees = t->ndfrees;
-  t->dfrees = NULL;
-  t->ndfrees = t->cap_dfrees = 0;
-  v->end_chunk = t->chunk;
-  v->end_pos = t->pos;
-  v->last_seq = t->seq;
-  v->last_nrec = t->nrec;
-  t->wait_seq = t->seq;
-  t->wait_nrec = t->nrec;
-  PMA_STAT(t, fases_waited, 1);
-  if (!t->published) /* a publisher already counts; cascade uncounts it at its retire */
-    atomic_fetch_add_explicit(&pma_dep_live, 1, memory_order_relaxed);
-  pthread_mutex_lock(&dep_lock);
-  if (v->last)
-    v->last->next = w;
-  else
-    v->first = w;
-  v->last = w;
-  nwaiting++;
-  atomic_fetch_add_explicit(&v->nwait, 1, memory_order_release);
-  cascade(t);
-  pthread_mutex_unlock(&dep_lock);
-}
-
-/* pma_wait_durable -- wait until every committed FASE of the calling
- * thread's slot has retired (retiring whatever can retire while it waits) */
-PMA_EXPORT int pma_wait_durable(long timeout_ms) {
-  struct pma_thread *t = pma_self();
-  if (t->depth) {
-    pma_err("pma_wait_durable: called inside a FASE (depth %u): the FASE cannot retire "
-            "before it ends",
-            t->depth);
-    return -EBUSY;
-  }
-  struct pma_heap *h = pma_rt.heap;
-  if (!h || t->slot < 0 || t->epoch != pma_rt.epoch)
-    return 0;
-  struct pma_slotv *v = &h->sv[t->slot];
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  while (atomic_load_explicit(&v->nwait, memory_order_acquire)) {
-    wake(t);
-    if (!atomic_load_explicit(&v->nwait, memory_order_acquire))
-      break;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-    if (timeout_ms >= 0 && ms >= timeout_ms)
-      return -ETIMEDOUT;
-    struct timespec d = {0, 50 * 1000};
-    nanosleep(&d, NULL);
-  }
-  return 0;
-}
-
 /* ------------------------------------------------------- open and close */
 
-/* pma_deps_open -- volatile slot state of a freshly recovered heap (every
- * FASE in it retired) */
+/* pma_deps_open -- a freshly recovered heap: nothing is published */
 void pma_deps_open(struct pma_heap *h) {
-  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
-    uint64_t r = 0;
-    (void)pma_unseal(h->slots[s].retired_seq, &r); /* checked by recovery */
-    struct pma_slotv *v = &h->sv[s];
-    atomic_store(&v->retired, r);
-    atomic_store(&v->nwait, 0);
-    v->next_seq = r + 1;
-    v->end_chunk = NULL;
-    v->end_pos = 0;
-    v->first = v->last = NULL;
-    atomic_store(&v->wanted, 0);
-  }
-  nwaiting = 0;
   pma_own_open(h);
   atomic_store(&pma_dep_live, 0);
 }
 
-/* pma_deps_close -- retire what still waits (no thread is in a FASE, so
- * every waiting FASE has committed and so has everything it read from),
- * then forget the lock table */
+/* pma_deps_close -- forget the lock table (after pma_fase_close: every
+ * FASE has retired) */
 void pma_deps_close(struct pma_heap *h) {
   pthread_mutex_lock(&dep_lock);
-  cascade(pma_self());
-  if (nwaiting)
-    pma_fatal("pma_close: %llu committed FASEs still wait for FASEs that never committed",
-              (unsigned long long)nwaiting);
   struct ltab *t = atomic_exchange(&ltab_cur, NULL);
   if (t)
     for (size_t i = 0; i < t->cap; i++)

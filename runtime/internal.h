@@ -289,13 +289,13 @@ struct pma_dep {
   uint64_t nrec;
 };
 
-/* A committed FASE that waits for the FASEs it read from (deps.c). */
+/* A committed FASE that waits for the FASEs it read from (fase.c). */
 struct pma_waiting {
   uint64_t seq;
   struct pma_dep *deps;
   uint32_t ndeps, nfrees;
   uintptr_t *frees; /* deferred frees that take effect at its retire */
-  int ok;           /* scratch of the retire cascade (deps.c) */
+  int ok;           /* scratch of the retire cascade (fase.c) */
   struct pma_waiting *next;
 };
 
@@ -309,7 +309,7 @@ struct pma_slotv {
   uint32_t end_pos;
   uint64_t last_seq, last_nrec; /* the slot's last FASE that waited, its records */
   _Atomic int wanted;        /* a FASE took a dependency through memory on one of ours */
-  struct pma_waiting *first, *last; /* oldest first; under the dependency lock */
+  struct pma_waiting *first, *last; /* oldest first; under fase.c's wait_lock */
 };
 
 /* The open heap (one per process). */
@@ -616,6 +616,8 @@ enum pma_release {
 void pma_fase_release(struct pma_thread *t, void *lock, enum pma_release how) PMA_HIDDEN;
 void pma_fase_leave(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_open_log(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_open(struct pma_heap *h) PMA_HIDDEN;
+void pma_fase_close(struct pma_heap *h) PMA_HIDDEN;
 int pma_threads_in_fase(void) PMA_HIDDEN;
 void pma_stats_reset(void) PMA_HIDDEN;
 
@@ -628,15 +630,11 @@ extern _Atomic int pma_dep_live PMA_HIDDEN;
 void pma_dep_release_mid(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_release_last(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_acquired_slow(struct pma_thread *t, void *lock) PMA_HIDDEN;
-void pma_dep_commit_waiting(struct pma_thread *t) PMA_HIDDEN;
-void pma_dep_wake(struct pma_thread *t) PMA_HIDDEN;
-void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) PMA_HIDDEN;
 void pma_deps_open(struct pma_heap *h) PMA_HIDDEN;
 void pma_deps_close(struct pma_heap *h) PMA_HIDDEN;
 
 void pma_dep_on(struct pma_thread *t, unsigned slot, uint64_t seq, uint64_t nrec,
                 int mem) PMA_HIDDEN;
-void pma_dep_wake_wanted(struct pma_thread *t, struct pma_slotv *v) PMA_HIDDEN;
 
 /* memdeps.c: dependencies through memory.  The heap's granules of 16 bytes
  * hash into PMA_OWN_CAP writer entries. */
