@@ -33,89 +33,88 @@
  * counting only after it retired, so an acquirer of a lock whose entry still
  * matters reads a count above 0 (the lock orders the two). */
 _Atomic int pma_dep_live;
-/* guards the lock table's inserts and growth */
-static pthread_mutex_t dep_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------ lock table */
 
-/* One published lock.  The fields other than key are written only by a
- * thread that holds the lock (before its release) and read only by one that
- * holds it (after its acquisition), so the lock itself orders them. */
+/* ltab_home -- first probe index of a in an array of cap entries (the one
+ * pma_ltab_find starts from) */
+static inline size_t ltab_home(uintptr_t a, size_t cap) {
+  return (size_t)(((a >> 3) * PMA_P1) >> 20) & (cap - 1);
+}
+
+/* ltab_put -- insert a -> val into s (the table's mutex held, a absent) */
+static void ltab_put(struct pma_ltab_arr *s, uintptr_t a, void *val) {
+  size_t i = ltab_home(a, s->cap);
+  while (atomic_load_explicit(&s->e[i].key, memory_order_relaxed))
+    i = (i + 1) & (s->cap - 1);
+  s->e[i].val = val;
+  atomic_store_explicit(&s->e[i].key, a, memory_order_release);
+  s->count++;
+}
+
+/* pma_ltab_add -- the value of a in tb, made and inserted if absent: make
+ * runs under tb's mutex, so a second thread that adds a meanwhile waits for
+ * it and finds its value */
+void *pma_ltab_add(struct pma_ltab *tb, uintptr_t a, void *(*make)(uintptr_t a, void *arg),
+                   void *arg) {
+  pthread_mutex_lock(&tb->lock);
+  void *val = pma_ltab_find(tb, a);
+  if (!val) {
+    val = make(a, arg);
+    struct pma_ltab_arr *s = atomic_load_explicit(&tb->cur, memory_order_relaxed);
+    if (!s || 2 * (s->count + 1) > s->cap) {
+      size_t cap = s ? 2 * s->cap : 1024;
+      struct pma_ltab_arr *g = calloc(1, sizeof *g + cap * sizeof g->e[0]);
+      if (!g)
+        pma_fatal("out of memory for the %s table (%zu entries)", tb->what, cap);
+      g->cap = cap;
+      g->older = s;
+      for (size_t i = 0; s && i < s->cap; i++) {
+        uintptr_t k = atomic_load_explicit(&s->e[i].key, memory_order_relaxed);
+        if (k)
+          ltab_put(g, k, s->e[i].val);
+      }
+      atomic_store_explicit(&tb->cur, g, memory_order_release);
+      s = g;
+    }
+    ltab_put(s, a, val);
+  }
+  pthread_mutex_unlock(&tb->lock);
+  return val;
+}
+
+/* pma_ltab_clear -- forget every entry of tb (no thread may probe it now) */
+void pma_ltab_clear(struct pma_ltab *tb, int free_vals) {
+  pthread_mutex_lock(&tb->lock);
+  struct pma_ltab_arr *s = atomic_exchange(&tb->cur, NULL);
+  if (s && free_vals) /* the newest array holds every value */
+    for (size_t i = 0; i < s->cap; i++)
+      if (atomic_load_explicit(&s->e[i].key, memory_order_relaxed))
+        free(s->e[i].val);
+  while (s) {
+    struct pma_ltab_arr *o = s->older;
+    free(s);
+    s = o;
+  }
+  pthread_mutex_unlock(&tb->lock);
+}
+
+/* One published lock, the value of its entry in the published-lock table.
+ * Written only by a thread that holds the lock (before its release) and
+ * read only by one that holds it (after its acquisition), so the lock
+ * itself orders them; nodes never move. */
 struct lnode {
-  uintptr_t key;
   uint32_t slot;
   uint64_t seq, nrec;
 };
+static struct pma_ltab published = PMA_LTAB_INIT("published-lock");
 
-/* Open-addressed map lock address -> node; lock-free lookups, inserts under
- * dep_lock, growth by copying the node pointers into a table twice the size
- * (nodes never move; old tables stay until close for concurrent readers). */
-struct ltab {
-  size_t cap, count;
-  struct ltab *older;
-  _Atomic(struct lnode *) e[];
-};
-static _Atomic(struct ltab *) ltab_cur;
-
-/* ltab_home -- first probe index of a in a table of cap entries */
-static inline size_t ltab_home(uintptr_t a, size_t cap) {
-  return (size_t)(((a >> 3) * PMA_P1) >> 24) & (cap - 1);
-}
-
-/* ltab_find -- node of lock a, or NULL */
-static struct lnode *ltab_find(uintptr_t a) {
-  struct ltab *t = atomic_load_explicit(&ltab_cur, memory_order_acquire);
-  if (!t)
-    return NULL;
-  for (size_t i = ltab_home(a, t->cap);; i = (i + 1) & (t->cap - 1)) {
-    struct lnode *n = atomic_load_explicit(&t->e[i], memory_order_acquire);
-    if (!n || n->key == a)
-      return n;
-  }
-}
-
-/* ltab_put -- insert node n into table t (dep_lock held, key absent) */
-static void ltab_put(struct ltab *t, struct lnode *n) {
-  size_t i = ltab_home(n->key, t->cap);
-  while (atomic_load_explicit(&t->e[i], memory_order_relaxed))
-    i = (i + 1) & (t->cap - 1);
-  atomic_store_explicit(&t->e[i], n, memory_order_release);
-  t->count++;
-}
-
-/* ltab_new -- empty table of cap entries chained to older */
-static struct ltab *ltab_new(size_t cap, struct ltab *older) {
-  struct ltab *t = calloc(1, sizeof *t + cap * sizeof(struct lnode *));
-  if (!t)
-    pma_fatal("out of memory for the published-lock table (%zu entries)", cap);
-  t->cap = cap;
-  t->older = older;
-  return t;
-}
-
-/* ltab_insert -- the node of lock a, created if absent */
-static PMA_NOINLINE struct lnode *ltab_insert(uintptr_t a) {
-  pthread_mutex_lock(&dep_lock);
-  struct lnode *n = ltab_find(a);
-  if (!n) {
-    struct ltab *t = atomic_load_explicit(&ltab_cur, memory_order_relaxed);
-    if (!t || 2 * (t->count + 1) > t->cap) {
-      struct ltab *g = ltab_new(t ? 2 * t->cap : 1024, t);
-      for (size_t i = 0; t && i < t->cap; i++) {
-        struct lnode *o = atomic_load_explicit(&t->e[i], memory_order_relaxed);
-        if (o)
-          ltab_put(g, o);
-      }
-      atomic_store_explicit(&ltab_cur, g, memory_order_release);
-      t = g;
-    }
-    n = calloc(1, sizeof *n);
-    if (!n)
-      pma_fatal("out of memory for the published-lock table");
-    n->key = a;
-    ltab_put(t, n);
-  }
-  pthread_mutex_unlock(&dep_lock);
+/* lnode_new -- make of a published lock's first entry */
+static void *lnode_new(uintptr_t a, void *arg) {
+  (void)a, (void)arg;
+  struct lnode *n = calloc(1, sizeof *n);
+  if (!n)
+    pma_fatal("out of memory for the published-lock table");
   return n;
 }
 
@@ -124,9 +123,9 @@ static PMA_NOINLINE struct lnode *ltab_insert(uintptr_t a) {
 /* publish -- lock was released by FASE (slot, seq) after nrec records */
 static void publish(void *lock, int slot, uint64_t seq, uint64_t nrec) {
   uintptr_t a = (uintptr_t)lock;
-  struct lnode *n = ltab_find(a);
+  struct lnode *n = pma_ltab_find(&published, a);
   if (!n)
-    n = ltab_insert(a);
+    n = pma_ltab_add(&published, a, lnode_new, NULL);
   n->slot = (uint32_t)slot;
   n->seq = seq;
   n->nrec = nrec;
@@ -134,7 +133,7 @@ static void publish(void *lock, int slot, uint64_t seq, uint64_t nrec) {
 
 /* unpublish -- lock guards nothing a FASE that has not retired wrote */
 static void unpublish(void *lock) {
-  struct lnode *n = ltab_find((uintptr_t)lock);
+  struct lnode *n = pma_ltab_find(&published, (uintptr_t)lock);
   if (n)
     n->seq = 0;
 }
@@ -183,7 +182,7 @@ void pma_dep_release_last(struct pma_thread *t, void *lock) {
 void pma_dep_acquired_slow(struct pma_thread *t, void *lock) {
   if (!pma_rt.size)
     return;
-  struct lnode *n = ltab_find((uintptr_t)lock);
+  struct lnode *n = pma_ltab_find(&published, (uintptr_t)lock);
   if (!n || !n->seq)
     return;
   struct pma_heap *h = pma_rt.heap;
@@ -250,17 +249,7 @@ void pma_deps_open(struct pma_heap *h) {
 /* pma_deps_close -- forget the lock table (after pma_fase_close: every
  * FASE has retired) */
 void pma_deps_close(struct pma_heap *h) {
-  pthread_mutex_lock(&dep_lock);
-  struct ltab *t = atomic_exchange(&ltab_cur, NULL);
-  if (t)
-    for (size_t i = 0; i < t->cap; i++)
-      free(atomic_load_explicit(&t->e[i], memory_order_relaxed));
-  while (t) {
-    struct ltab *o = t->older;
-    free(t);
-    t = o;
-  }
+  pma_ltab_clear(&published, 1);
   atomic_store(&pma_dep_live, 0);
-  pthread_mutex_unlock(&dep_lock);
   (void)h;
 }

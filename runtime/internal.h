@@ -627,6 +627,50 @@ void pma_locks_close(void) PMA_HIDDEN;
 
 /* deps.c */
 extern _Atomic int pma_dep_live PMA_HIDDEN;
+
+/* A lock-address table (deps.c): an open-addressed map from the address of
+ * a lock (or other synchronisation object) to a non-NULL value, with
+ * lock-free lookups and inserts under the table's mutex, grown by copying
+ * into an array twice the size (old arrays stay until pma_ltab_clear:
+ * readers may still be probing them).  One implementation, two tables with
+ * different keys and lifetimes: deps.c's published locks (any lock, value
+ * its publish entry; cleared at pma_deps_close) and locks.c's in-heap
+ * objects this process has used (value the object itself; cleared at every
+ * open and close of the mapping). */
+struct pma_ltab_ent {
+  _Atomic uintptr_t key; /* 0 = empty */
+  void *val;             /* written before key is published */
+};
+struct pma_ltab_arr {
+  size_t cap, count;
+  struct pma_ltab_arr *older;
+  struct pma_ltab_ent e[];
+};
+struct pma_ltab {
+  _Atomic(struct pma_ltab_arr *) cur;
+  pthread_mutex_t lock;
+  const char *what; /* for the out-of-memory message */
+};
+#define PMA_LTAB_INIT(what) {NULL, PTHREAD_MUTEX_INITIALIZER, what}
+
+/* pma_ltab_find -- the value of a in tb, NULL if absent (lock-free) */
+static inline void *pma_ltab_find(struct pma_ltab *tb, uintptr_t a) {
+  struct pma_ltab_arr *s = atomic_load_explicit(&tb->cur, memory_order_acquire);
+  if (!s)
+    return NULL;
+  for (size_t i = (size_t)(((a >> 3) * PMA_P1) >> 20) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    uintptr_t k = atomic_load_explicit(&s->e[i].key, memory_order_acquire);
+    if (k == a)
+      return s->e[i].val;
+    if (k == 0)
+      return NULL;
+  }
+}
+/* the value of a, made by make(a, arg) under tb's mutex if a is absent */
+void *pma_ltab_add(struct pma_ltab *tb, uintptr_t a, void *(*make)(uintptr_t a, void *arg),
+                   void *arg) PMA_HIDDEN;
+/* forget every entry (free_vals: free() the values too) */
+void pma_ltab_clear(struct pma_ltab *tb, int free_vals) PMA_HIDDEN;
 void pma_dep_release_mid(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_release_last(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_acquired_slow(struct pma_thread *t, void *lock) PMA_HIDDEN;

@@ -22,7 +22,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <semaphore.h>
-#include <stdlib.h>
 #include <string.h>
 #include <threads.h>
 #include <time.h>
@@ -92,55 +91,13 @@ _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "sem_t layout");
 #define KIND_ROBUST 16
 #define KIND_PI 32
 
-/* ------------------------------------------------- in-heap mutex set */
+/* ------------------------------------------------ in-heap objects used */
 
 /* Addresses of in-heap mutexes (and other synchronisation objects, see
- * lock_reset) this process has used (so they cannot hold leftovers of a
- * crashed process).  Lock-free lookups; inserts under
- * mset_lock; grown by copying into a table twice the size (old tables stay
- * allocated until close because readers may still be probing them). */
-struct mset {
-  size_t cap, count;
-  struct mset *older;
-  _Atomic uintptr_t keys[];
-};
-static _Atomic(struct mset *) mset_cur;
-static pthread_mutex_t mset_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* mset_home -- first probe index of a in a table of cap entries */
-static inline size_t mset_home(uintptr_t a, size_t cap) {
-  return (size_t)(((a >> 3) * PMA_P1) >> 20) & (cap - 1);
-}
-
-/* mset_has -- is a in table s */
-static inline int mset_has(struct mset *s, uintptr_t a) {
-  for (size_t i = mset_home(a, s->cap);; i = (i + 1) & (s->cap - 1)) {
-    uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_acquire);
-    if (k == a)
-      return 1;
-    if (k == 0)
-      return 0;
-  }
-}
-
-/* mset_new -- empty table of cap entries chained to older */
-static struct mset *mset_new(size_t cap, struct mset *older) {
-  struct mset *s = calloc(1, sizeof *s + cap * sizeof(uintptr_t));
-  if (!s)
-    pma_fatal("out of memory for the in-heap mutex table (%zu entries)", cap);
-  s->cap = cap;
-  s->older = older;
-  return s;
-}
-
-/* mset_put -- insert a (mset_lock held; a not present) */
-static void mset_put(struct mset *s, uintptr_t a) {
-  size_t i = mset_home(a, s->cap);
-  while (atomic_load_explicit(&s->keys[i], memory_order_relaxed))
-    i = (i + 1) & (s->cap - 1);
-  atomic_store_explicit(&s->keys[i], a, memory_order_release);
-  s->count++;
-}
+ * lock_reset) this process has used, so they cannot hold leftovers of a
+ * crashed process: a lock-address table (deps.c) whose values are the
+ * objects themselves. */
+static struct pma_ltab seen = PMA_LTAB_INIT("in-heap synchronisation object");
 
 /* SPIN_UNLOCKED -- the value of a free pthread_spinlock_t: glibc's x86
  * spinlock takes the lock by decrementing 1 to 0, the generic one by
@@ -267,31 +224,25 @@ static int lock_is_held(void *lock, enum pma_lock_kind kind) {
   return 0;
 }
 
-/* mset_first_lock -- first lock of in-heap lock m by this process */
-static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
-  uintptr_t a = (uintptr_t)m;
-  pthread_mutex_lock(&mset_lock);
-  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_relaxed);
-  if (!s) {
-    s = mset_new(1024, NULL);
-    atomic_store_explicit(&mset_cur, s, memory_order_release);
-  }
-  if (!mset_has(s, a)) {
-    if (lock_is_held(m, kind))
-      lock_reset(t, m, kind);
-    if (2 * (s->count + 1) > s->cap) {
-      struct mset *n = mset_new(2 * s->cap, s);
-      for (size_t i = 0; i < s->cap; i++) {
-        uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_relaxed);
-        if (k)
-          mset_put(n, k);
-      }
-      atomic_store_explicit(&mset_cur, n, memory_order_release);
-      s = n;
-    }
-    mset_put(s, a);
-  }
-  pthread_mutex_unlock(&mset_lock);
+/* A first use: the object's thread and kind, for reset_if_held. */
+struct first {
+  struct pma_thread *t;
+  enum pma_lock_kind kind;
+};
+
+/* reset_if_held -- make of an object's entry in seen: the lazy reset, under
+ * the table's mutex so that no other thread uses the object half reset */
+static void *reset_if_held(uintptr_t a, void *arg) {
+  struct first *f = arg;
+  if (lock_is_held((void *)a, f->kind))
+    lock_reset(f->t, (void *)a, f->kind);
+  return (void *)a;
+}
+
+/* first_lock -- first use of in-heap lock m by this process */
+static PMA_NOINLINE void first_lock(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
+  struct first f = {t, kind};
+  pma_ltab_add(&seen, (uintptr_t)m, reset_if_held, &f);
 }
 
 /* first_use -- lazy reset hook of every call on a synchronisation object
@@ -301,28 +252,18 @@ static inline __attribute__((always_inline)) void first_use(struct pma_thread *t
                                                             enum pma_lock_kind kind) {
   if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
     return;
-  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
-  if (likely(s && mset_has(s, (uintptr_t)m)))
+  if (likely(pma_ltab_find(&seen, (uintptr_t)m)))
     return;
-  pma_rt_enter(t); /* holds mset_lock: a handler that comes meanwhile waits */
-  mset_first_lock(t, m, kind);
+  pma_rt_enter(t); /* holds the table's mutex: a handler that comes meanwhile waits */
+  first_lock(t, m, kind);
   pma_rt_leave(t);
 }
 
 /* pma_locks_open / pma_locks_close -- the set is per heap mapping */
 void pma_locks_open(void) { pma_locks_close(); }
 
-/* pma_locks_close -- forget every in-heap mutex (no lock may be held now) */
-void pma_locks_close(void) {
-  pthread_mutex_lock(&mset_lock);
-  struct mset *s = atomic_exchange(&mset_cur, NULL);
-  while (s) {
-    struct mset *o = s->older;
-    free(s);
-    s = o;
-  }
-  pthread_mutex_unlock(&mset_lock);
-}
+/* pma_locks_close -- forget every in-heap object (no lock may be held now) */
+void pma_locks_close(void) { pma_ltab_clear(&seen, 0); }
 
 /* ------------------------------------------------- the rules of every form */
 
