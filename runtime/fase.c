@@ -1,20 +1,26 @@
 /*
- * fase.c -- per-thread state, FASE depth, commit, log slots and statistics
+ * fase.c -- a FASE from enter to retire: depth, log slot, commit, retire,
+ * the committed FASEs that wait and their cascade, pma_wait_durable; and the
+ * per-thread state, its registry and the statistics
  *
  * A thread's FASE runs from depth 0 -> 1 to 1 -> 0 (design.md section 1).
  * Entering costs one increment: the log cursor is set up lazily by the first
- * store that needs a record, so a FASE that writes nothing to the heap costs
- * no fence and no slot.  Commit follows design.md section 3.
+ * store that needs a record (pma_fase_open_log claims the slot), so a FASE
+ * that writes nothing to the heap costs no fence and no slot.  Every way a
+ * level ends goes through pma_fase_release; the outermost commits
+ * (fase_commit, design.md section 3), which retires the FASE or queues it
+ * to wait (commit_waiting), and the cascade retires waiting FASEs later.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "internal.h"
-#include "locks.h"
 
 __thread struct pma_thread pma_tls __attribute__((tls_model("initial-exec"))) = {.slot = -1, .last_slot = -1};
 
@@ -184,6 +190,171 @@ void pma_fase_open_log(struct pma_thread *t) {
   t->logging = 1;
 }
 
+/* ------------------------------------------- retire, and waiting FASEs */
+
+/* Committed FASEs that wait for the FASEs they read from (design.md section
+ * 1, "Wait" and "Retire"): each slot's list, oldest first, under wait_lock;
+ * nwaiting counts them over all slots. */
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t nwaiting;
+
+/* slot_retire -- durably retire FASE seq of slot s (flushed, not fenced) */
+static void slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) {
+  struct pma_slot *sl = &pma_rt.heap->slots[s];
+  sl->retired_seq = pma_seal(seq);
+  if (!PMA_MUTANT(retire_unflushed))
+    pma_flush(t, &sl->retired_seq, sizeof sl->retired_seq);
+}
+
+/* find_waiting -- the waiting FASE seq of slot s, or NULL */
+static struct pma_waiting *find_waiting(struct pma_heap *h, unsigned s, uint64_t seq) {
+  for (struct pma_waiting *w = h->sv[s].first; w; w = w->next)
+    if (w->seq == seq)
+      return w;
+  return NULL;
+}
+
+/* cascade -- retire every waiting FASE all of whose dependencies committed
+ * (wait_lock held).  A waiting FASE can retire when each FASE it read from
+ * retired or is itself a waiting FASE that can retire, and so can the FASE
+ * before it in its slot: the greatest set with that property, which also
+ * retires a cycle of committed FASEs that read from each other.  Retiring
+ * them in any order is safe: each has committed and depends only on
+ * committed FASEs. */
+static void cascade(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  if (!nwaiting)
+    return;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++)
+    for (struct pma_waiting *w = h->sv[s].first; w; w = w->next)
+      w->ok = 1;
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+      int prev_ok = 1;
+      for (struct pma_waiting *w = h->sv[s].first; w; w = w->next) {
+        int ok = prev_ok;
+        for (uint32_t i = 0; ok && i < w->ndeps; i++) {
+          struct pma_dep *d = &w->deps[i];
+          if (atomic_load_explicit(&h->sv[d->slot].retired, memory_order_acquire) >= d->seq)
+            continue;
+          struct pma_waiting *o = find_waiting(h, d->slot, d->seq);
+          ok = o && o->ok;
+        }
+        if (w->ok && !ok) {
+          w->ok = 0;
+          changed = 1;
+        }
+        prev_ok = w->ok;
+      }
+    }
+  }
+  int any = 0;
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    struct pma_slotv *v = &h->sv[s];
+    struct pma_waiting *w = v->first;
+    if (!w || !w->ok)
+      continue;
+    uint64_t last = 0;
+    for (; w && w->ok; w = w->next)
+      last = w->seq;
+    slot_retire(t, s, last);
+    any = 1;
+  }
+  if (!any)
+    return;
+  pma_fence(t);
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    struct pma_slotv *v = &h->sv[s];
+    while (v->first && v->first->ok) {
+      struct pma_waiting *w = v->first;
+      atomic_store_explicit(&v->retired, w->seq, memory_order_release);
+      if (w->nfrees)
+        pma_alloc_free_blocks(w->frees, w->nfrees);
+      v->first = w->next;
+      if (!v->first)
+        v->last = NULL;
+      free(w->frees);
+      free(w->deps);
+      free(w);
+      nwaiting--;
+      atomic_fetch_sub_explicit(&v->nwait, 1, memory_order_release);
+      atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
+    }
+  }
+}
+
+/* wake -- retire whatever waiting FASEs can retire now */
+static void wake(struct pma_thread *t) {
+  pthread_mutex_lock(&wait_lock);
+  cascade(t);
+  pthread_mutex_unlock(&wait_lock);
+}
+
+/* wake_published -- t retired a FASE that published a lock: retire the
+ * FASEs that waited for it; the FASE no longer counts in pma_dep_live */
+static void wake_published(struct pma_thread *t) {
+  wake(t);
+  atomic_fetch_sub_explicit(&pma_dep_live, 1, memory_order_release);
+}
+
+/* wake_wanted -- t just retired a FASE of slot v without having published
+ * a lock, and a FASE took a dependency through memory on the slot: retire
+ * the FASEs that may wait for it */
+static void wake_wanted(struct pma_thread *t, struct pma_slotv *v) {
+  atomic_store_explicit(&v->wanted, 0, memory_order_relaxed);
+  wake(t);
+}
+
+/* commit_waiting -- commit t's FASE without retiring it: its data is
+ * durable (the caller fenced), it depends on FASEs that have not retired or
+ * an older FASE of its slot still waits.  Writes the COMMIT record, queues
+ * the FASE with its dependencies and deferred frees, and retires whatever
+ * can retire now (perhaps this FASE). */
+static void commit_waiting(struct pma_thread *t) {
+  struct pma_heap *h = pma_rt.heap;
+  struct pma_slot *sl = &h->slots[t->slot];
+  struct pma_slotv *v = &h->sv[t->slot];
+  pma_log_meta(t, PMA_REC_COMMIT, 0, NULL, 0);
+  if (t->at_head) {
+    /* the chain now outlives this FASE: recovery must know where it starts */
+    sl->head_seq = pma_seal(t->seq);
+    pma_flush(t, &sl->head_seq, sizeof sl->head_seq);
+  }
+  pma_fence(t);
+  struct pma_waiting *w = calloc(1, sizeof *w);
+  if (!w)
+    pma_fatal("out of memory for a waiting FASE");
+  w->seq = t->seq;
+  w->deps = t->deps;
+  w->ndeps = t->ndeps;
+  t->deps = NULL;
+  t->ndeps = t->cap_deps = 0;
+  w->frees = t->dfrees; /* the frees take effect when the FASE retires */
+  w->nfrees = t->ndfrees;
+  t->dfrees = NULL;
+  t->ndfrees = t->cap_dfrees = 0;
+  v->end_chunk = t->chunk;
+  v->end_pos = t->pos;
+  v->last_seq = t->seq;
+  v->last_nrec = t->nrec;
+  t->wait_seq = t->seq;
+  t->wait_nrec = t->nrec;
+  PMA_STAT(t, fases_waited, 1);
+  if (!t->published) /* a publisher already counts; cascade uncounts it at its retire */
+    atomic_fetch_add_explicit(&pma_dep_live, 1, memory_order_relaxed);
+  pthread_mutex_lock(&wait_lock);
+  if (v->last)
+    v->last->next = w;
+  else
+    v->first = w;
+  v->last = w;
+  nwaiting++;
+  atomic_fetch_add_explicit(&v->nwait, 1, memory_order_release);
+  cascade(t);
+  pthread_mutex_unlock(&wait_lock);
+}
+
 /* deps_retired -- has every FASE t's FASE read from retired */
 static int deps_retired(struct pma_thread *t) {
   struct pma_heap *h = pma_rt.heap;
@@ -197,10 +368,11 @@ static int deps_retired(struct pma_thread *t) {
 /* pma_fase_enter -- one more lock or pma_begin (0 -> 1 is a simulator event) */
 void pma_fase_enter(struct pma_thread *t) { pma_fase_enter_inline(t); }
 
-/* pma_fase_commit -- make the FASE durable and retire it, or, when it read
+/* fase_commit -- make the FASE durable and retire it, or, when it read
  * from FASEs that have not retired, commit it to wait for them (design.md
- * section 3); the caller releases the last lock */
-void pma_fase_commit(struct pma_thread *t) {
+ * section 3); pma_fase_release is its only caller, and the lock wrapper
+ * releases the last lock after it */
+static void fase_commit(struct pma_thread *t) {
   t->wait_seq = 0;
   if (unlikely(!pma_rt.size)) { /* no heap open: nothing can have been logged */
     t->ndfrees = 0;
@@ -216,7 +388,7 @@ void pma_fase_commit(struct pma_thread *t) {
     pma_alloc_commit_frees(t);
 #ifdef PMA_MUTANT_BUILD
   if (PMA_MUTANT(retire_first) && t->wrote) {
-    pma_slot_retire(t, (unsigned)t->slot, t->seq);
+    slot_retire(t, (unsigned)t->slot, t->seq);
     pma_fence(t);
   }
 #endif
@@ -235,22 +407,22 @@ void pma_fase_commit(struct pma_thread *t) {
     struct pma_slotv *v = &pma_rt.heap->sv[t->slot];
     if (likely(!atomic_load_explicit(&v->nwait, memory_order_acquire) &&
                (deps_retired(t) || PMA_MUTANT(commit_ignores_deps)))) {
-      pma_slot_retire(t, (unsigned)t->slot, t->seq);
+      slot_retire(t, (unsigned)t->slot, t->seq);
       pma_fence(t);
       atomic_store_explicit(&v->retired, t->seq, memory_order_release);
       v->next_seq = t->seq + 1;
       if (unlikely(t->published)) {
-        pma_dep_wake(t);
+        wake_published(t);
       } else if (unlikely(t->named)) {
         /* the other half of pma_dep_on's Dekker: retired, then wanted.
          * Only a FASE that named itself in the writer table can be found
          * through memory, so only its retire pays the fence. */
         atomic_thread_fence(memory_order_seq_cst);
         if (unlikely(atomic_load_explicit(&v->wanted, memory_order_relaxed)))
-          pma_dep_wake_wanted(t, v);
+          wake_wanted(t, v);
       }
     } else {
-      pma_dep_commit_waiting(t);
+      commit_waiting(t);
       v->next_seq = t->seq + 1;
     }
   } else if (t->wrote) { /* mutant retire_first retired it above */
@@ -265,15 +437,37 @@ void pma_fase_commit(struct pma_thread *t) {
   PMA_STAT(t, fases, 1);
 }
 
-/* pma_fase_leave -- one lock or pma_end fewer; commit at the outermost */
-void pma_fase_leave(struct pma_thread *t) {
-  if (t->depth > 1) {
-    t->depth--;
+/* pma_fase_release -- the one release rule of every way a FASE level ends:
+ * pma_end, each unlock wrapper, and the release half of a condition wait
+ * (design.md sections 1 and 3).  lock is what a thread that takes it next
+ * could read our data through (NULL: nothing, as for pma_end or a read
+ * unlock).  Below the outermost level the release is in the middle of the
+ * FASE: lock is published and the FASE goes on.  At the outermost the FASE
+ * commits, and lock is published if the commit had to wait.  A wait
+ * (PMA_RELEASE_WAIT*) takes its mutex back, so the depth stays; a wait on a
+ * mutex we do not know (PMA_RELEASE_WAIT_ANY) commits at any depth.  The
+ * caller releases the real lock only after this returns: whoever takes it
+ * next must find the FASE committed, or its entry in the lock table. */
+void pma_fase_release(struct pma_thread *t, void *lock, enum pma_release how) {
+  if (t->depth > 1 && how != PMA_RELEASE_WAIT_ANY) {
+    if (lock)
+      pma_dep_release_mid(t, lock);
+    if (how == PMA_RELEASE_UNLOCK)
+      t->depth--;
     return;
   }
-  pma_fase_commit(t);
-  t->depth = 0;
+  if (how != PMA_RELEASE_UNLOCK && PMA_MUTANT(cond_wait_no_commit))
+    return;
+  fase_commit(t);
+  if (how == PMA_RELEASE_UNLOCK)
+    t->depth = 0;
+  if (lock && unlikely(t->wait_seq)) /* the commit had to wait */
+    pma_dep_release_last(t, lock);
 }
+
+/* pma_fase_leave -- pma_fase_release of a level that is no lock (pma_end,
+ * the allocator's own FASEs, a thread that exits inside a FASE) */
+void pma_fase_leave(struct pma_thread *t) { pma_fase_release(t, NULL, PMA_RELEASE_UNLOCK); }
 
 /* pma_begin -- explicit FASE; nests with lock-delimited FASEs */
 PMA_EXPORT void pma_begin(void) {
@@ -289,12 +483,72 @@ PMA_EXPORT void pma_end(void) {
   if (unlikely(t->depth == 0))
     pma_fatal("pma_end() called outside any FASE (no matching pma_begin or lock)");
   pma_rt_enter(t);
-  pma_fase_leave(t);
+  pma_fase_release(t, NULL, PMA_RELEASE_UNLOCK);
   pma_rt_leave(t);
 }
 
 /* pma_in_fase -- nonzero when the calling thread is inside a FASE */
 PMA_EXPORT int pma_in_fase(void) { return pma_self()->depth > 0; }
+
+/* pma_wait_durable -- wait until every committed FASE of the calling
+ * thread's slot has retired (retiring whatever can retire while it waits) */
+PMA_EXPORT int pma_wait_durable(long timeout_ms) {
+  struct pma_thread *t = pma_self();
+  if (t->depth) {
+    pma_err("pma_wait_durable: called inside a FASE (depth %u): the FASE cannot retire "
+            "before it ends",
+            t->depth);
+    return -EBUSY;
+  }
+  struct pma_heap *h = pma_rt.heap;
+  if (!h || t->slot < 0 || t->epoch != pma_rt.epoch)
+    return 0;
+  struct pma_slotv *v = &h->sv[t->slot];
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (atomic_load_explicit(&v->nwait, memory_order_acquire)) {
+    wake(t);
+    if (!atomic_load_explicit(&v->nwait, memory_order_acquire))
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (timeout_ms >= 0 && ms >= timeout_ms)
+      return -ETIMEDOUT;
+    struct timespec d = {0, 50 * 1000};
+    nanosleep(&d, NULL);
+  }
+  return 0;
+}
+
+/* pma_fase_open -- volatile slot state of a freshly recovered heap (every
+ * FASE in it retired) */
+void pma_fase_open(struct pma_heap *h) {
+  for (unsigned s = 0; s < PMA_NSLOTS; s++) {
+    uint64_t r = 0;
+    (void)pma_unseal(h->slots[s].retired_seq, &r); /* checked by recovery */
+    struct pma_slotv *v = &h->sv[s];
+    atomic_store(&v->retired, r);
+    atomic_store(&v->nwait, 0);
+    v->next_seq = r + 1;
+    v->end_chunk = NULL;
+    v->end_pos = 0;
+    v->first = v->last = NULL;
+    atomic_store(&v->wanted, 0);
+  }
+  nwaiting = 0;
+}
+
+/* pma_fase_close -- retire what still waits (no thread is in a FASE, so
+ * every waiting FASE has committed and so has everything it read from) */
+void pma_fase_close(struct pma_heap *h) {
+  pthread_mutex_lock(&wait_lock);
+  cascade(pma_self());
+  if (nwaiting)
+    pma_fatal("pma_close: %llu committed FASEs still wait for FASEs that never committed",
+              (unsigned long long)nwaiting);
+  pthread_mutex_unlock(&wait_lock);
+  (void)h;
+}
 
 /* stats_add -- out += in, reading in with relaxed loads */
 static void stats_add(struct pma_stats *out, struct pma_stats *in) {

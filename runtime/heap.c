@@ -136,6 +136,7 @@ PMA_EXPORT pma_heap *pma_open_ex(const char *path, size_t size, const struct pma
   if (pma_alloc_open(h, reclaim))
     goto fail;
   pma_locks_open();
+  pma_fase_open(h);
   pma_deps_open(h);
   struct pma_thread *t = pma_self();
   h->hdr->d.clean = 0;
@@ -199,6 +200,7 @@ PMA_EXPORT int pma_close(pma_heap *h) {
 
   int rc = 0;
   pma_thread_ready(t);
+  pma_fase_close(h);
   pma_deps_close(h);
   for (unsigned s = 0; s < PMA_NSLOTS; s++) /* every FASE retired: trim the logs */
     if (h->slots[s].first_chunk)

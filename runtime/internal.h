@@ -96,13 +96,13 @@ struct pma_dep {
   uint64_t nrec;
 };
 
-/* A committed FASE that waits for the FASEs it read from (deps.c). */
+/* A committed FASE that waits for the FASEs it read from (fase.c). */
 struct pma_waiting {
   uint64_t seq;
   struct pma_dep *deps;
   uint32_t ndeps, nfrees;
   uintptr_t *frees; /* deferred frees that take effect at its retire */
-  int ok;           /* scratch of the retire cascade (deps.c) */
+  int ok;           /* scratch of the retire cascade (fase.c) */
   struct pma_waiting *next;
 };
 
@@ -116,7 +116,7 @@ struct pma_slotv {
   uint32_t end_pos;
   uint64_t last_seq, last_nrec; /* the slot's last FASE that waited, its records */
   _Atomic int wanted;        /* a FASE took a dependency through memory on one of ours */
-  struct pma_waiting *first, *last; /* oldest first; under the dependency lock */
+  struct pma_waiting *first, *last; /* oldest first; under fase.c's wait_lock */
 };
 
 /* The open heap (one per process). */
@@ -408,9 +408,24 @@ uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) PMA_HIDDEN;
 /* fase.c */
 void pma_thread_prepare(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_enter(struct pma_thread *t) PMA_HIDDEN;
+/* pma_fase_enter_inline -- the body of pma_fase_enter, for the lock
+ * wrappers' hot path: one more lock held; 0 -> 1 is a simulator event */
+static inline void pma_fase_enter_inline(struct pma_thread *t) {
+  if (t->depth == 0)
+    pma_sim_tick();
+  t->depth++;
+}
+/* how a FASE level ends (pma_fase_release) */
+enum pma_release {
+  PMA_RELEASE_UNLOCK,   /* an unlock or pma_end: one level fewer */
+  PMA_RELEASE_WAIT,     /* a condition wait gives its mutex up and takes it back */
+  PMA_RELEASE_WAIT_ANY, /* a wait whose mutex the runtime does not know: commit at any depth */
+};
+void pma_fase_release(struct pma_thread *t, void *lock, enum pma_release how) PMA_HIDDEN;
 void pma_fase_leave(struct pma_thread *t) PMA_HIDDEN;
-void pma_fase_commit(struct pma_thread *t) PMA_HIDDEN;
 void pma_fase_open_log(struct pma_thread *t) PMA_HIDDEN;
+void pma_fase_open(struct pma_heap *h) PMA_HIDDEN;
+void pma_fase_close(struct pma_heap *h) PMA_HIDDEN;
 int pma_threads_in_fase(void) PMA_HIDDEN;
 void pma_stats_reset(void) PMA_HIDDEN;
 
@@ -420,18 +435,58 @@ void pma_locks_close(void) PMA_HIDDEN;
 
 /* deps.c */
 extern _Atomic int pma_dep_live PMA_HIDDEN;
+
+/* A lock-address table (deps.c): an open-addressed map from the address of
+ * a lock (or other synchronisation object) to a non-NULL value, with
+ * lock-free lookups and inserts under the table's mutex, grown by copying
+ * into an array twice the size (old arrays stay until pma_ltab_clear:
+ * readers may still be probing them).  One implementation, two tables with
+ * different keys and lifetimes: deps.c's published locks (any lock, value
+ * its publish entry; cleared at pma_deps_close) and locks.c's in-heap
+ * objects this process has used (value the object itself; cleared at every
+ * open and close of the mapping). */
+struct pma_ltab_ent {
+  _Atomic uintptr_t key; /* 0 = empty */
+  void *val;             /* written before key is published */
+};
+struct pma_ltab_arr {
+  size_t cap, count;
+  struct pma_ltab_arr *older;
+  struct pma_ltab_ent e[];
+};
+struct pma_ltab {
+  _Atomic(struct pma_ltab_arr *) cur;
+  pthread_mutex_t lock;
+  const char *what; /* for the out-of-memory message */
+};
+#define PMA_LTAB_INIT(what) {NULL, PTHREAD_MUTEX_INITIALIZER, what}
+
+/* pma_ltab_find -- the value of a in tb, NULL if absent (lock-free) */
+static inline void *pma_ltab_find(struct pma_ltab *tb, uintptr_t a) {
+  struct pma_ltab_arr *s = atomic_load_explicit(&tb->cur, memory_order_acquire);
+  if (!s)
+    return NULL;
+  for (size_t i = (size_t)(((a >> 3) * PMA_P1) >> 20) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+    uintptr_t k = atomic_load_explicit(&s->e[i].key, memory_order_acquire);
+    if (k == a)
+      return s->e[i].val;
+    if (k == 0)
+      return NULL;
+  }
+}
+/* the value of a, made by make(a, arg) under tb's mutex if a is absent */
+void *pma_ltab_add(struct pma_ltab *tb, uintptr_t a, void *(*make)(uintptr_t a, void *arg),
+                   void *arg) PMA_HIDDEN;
+/* forget every entry (free_vals: free() the values too) */
+void pma_ltab_clear(struct pma_ltab *tb, int free_vals) PMA_HIDDEN;
 void pma_dep_release_mid(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_release_last(struct pma_thread *t, void *lock) PMA_HIDDEN;
 void pma_dep_acquired_slow(struct pma_thread *t, void *lock) PMA_HIDDEN;
-void pma_dep_commit_waiting(struct pma_thread *t) PMA_HIDDEN;
-void pma_dep_wake(struct pma_thread *t) PMA_HIDDEN;
-void pma_slot_retire(struct pma_thread *t, unsigned s, uint64_t seq) PMA_HIDDEN;
 void pma_deps_open(struct pma_heap *h) PMA_HIDDEN;
 void pma_deps_close(struct pma_heap *h) PMA_HIDDEN;
 
 void pma_dep_on(struct pma_thread *t, unsigned slot, uint64_t seq, uint64_t nrec,
                 int mem) PMA_HIDDEN;
-void pma_dep_wake_wanted(struct pma_thread *t, struct pma_slotv *v) PMA_HIDDEN;
 
 /* memdeps.c: dependencies through memory.  The heap's granules of 16 bytes
  * hash into PMA_OWN_CAP writer entries. */

@@ -1,24 +1,45 @@
 /*
- * locks.c -- the pthread mutex and condition-wait wrappers the pass
- * substitutes, and the lazy reset of the locks and other synchronisation
- * objects (condition variables, barriers, semaphores) that live in the heap
+ * locks.c -- the wrappers of every lock form the pass substitutes (pthread
+ * mutexes, rwlocks, spinlocks, condition waits, C11 <threads.h> mutexes and
+ * condition variables), and the lazy reset of the locks and other
+ * synchronisation objects (condition variables, barriers, semaphores) that
+ * live in the heap (design.md section 1)
  *
- * design.md section 1.  The wrappers return exactly what the pthread call
- * returns; trylock/timedlock change the depth only when they acquire.  A
- * release in the middle of a FASE publishes the lock (deps.c); the outermost
- * release commits first.
+ * Every form follows the same rules, written once below: each wrapper
+ * returns exactly what the wrapped call returns; a successful acquisition
+ * (ACQUIRE) adds one to the FASE depth and records a dependency if the
+ * lock's last releaser has not retired; every release (release, and a
+ * condition wait's wait_release) goes through the FASE's one release rule,
+ * pma_fase_release (fase.c), before the real unlock: the outermost release
+ * commits the FASE, an inner one publishes the lock (deps.c).  A *read* lock
+ * is never published: readers publish nothing, so a writer that takes the
+ * lock next cannot see data of ours that a rollback could take back
+ * (writing shared data under a read lock alone is a data race with or
+ * without pmatomic).  The calls on condition variables, barriers and
+ * semaphores that delimit no FASE (USE) only reset an in-heap object a
+ * crashed process left in use.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <semaphore.h>
-#include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
-#include "locks.h"
 #include "pmatomic_interface.h"
+
+/* Kinds of in-heap synchronisation objects: how to reset what a crashed
+ * process left in one (lock_reset). */
+enum pma_lock_kind {
+  PMA_LK_MUTEX = 0,   /* pthread_mutex_t, C11 mtx_t */
+  PMA_LK_RWLOCK = 1,  /* pthread_rwlock_t */
+  PMA_LK_SPIN = 2,    /* pthread_spinlock_t */
+  PMA_LK_COND = 3,    /* pthread_cond_t, C11 cnd_t */
+  PMA_LK_BARRIER = 4, /* pthread_barrier_t */
+  PMA_LK_SEM = 5,     /* sem_t */
+};
 
 /* The lazy reset writes glibc's mutex fields by name; pin the layout the
  * design relies on (x86-64 glibc: 40-byte mutex, __list at 24). */
@@ -70,55 +91,13 @@ _Static_assert(sizeof(struct glibc_sem) <= sizeof(sem_t), "sem_t layout");
 #define KIND_ROBUST 16
 #define KIND_PI 32
 
-/* ------------------------------------------------- in-heap mutex set */
+/* ------------------------------------------------ in-heap objects used */
 
 /* Addresses of in-heap mutexes (and other synchronisation objects, see
- * lock_reset) this process has used (so they cannot hold leftovers of a
- * crashed process).  Lock-free lookups; inserts under
- * mset_lock; grown by copying into a table twice the size (old tables stay
- * allocated until close because readers may still be probing them). */
-struct mset {
-  size_t cap, count;
-  struct mset *older;
-  _Atomic uintptr_t keys[];
-};
-static _Atomic(struct mset *) mset_cur;
-static pthread_mutex_t mset_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* mset_home -- first probe index of a in a table of cap entries */
-static inline size_t mset_home(uintptr_t a, size_t cap) {
-  return (size_t)(((a >> 3) * PMA_P1) >> 20) & (cap - 1);
-}
-
-/* mset_has -- is a in table s */
-static inline int mset_has(struct mset *s, uintptr_t a) {
-  for (size_t i = mset_home(a, s->cap);; i = (i + 1) & (s->cap - 1)) {
-    uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_acquire);
-    if (k == a)
-      return 1;
-    if (k == 0)
-      return 0;
-  }
-}
-
-/* mset_new -- empty table of cap entries chained to older */
-static struct mset *mset_new(size_t cap, struct mset *older) {
-  struct mset *s = calloc(1, sizeof *s + cap * sizeof(uintptr_t));
-  if (!s)
-    pma_fatal("out of memory for the in-heap mutex table (%zu entries)", cap);
-  s->cap = cap;
-  s->older = older;
-  return s;
-}
-
-/* mset_put -- insert a (mset_lock held; a not present) */
-static void mset_put(struct mset *s, uintptr_t a) {
-  size_t i = mset_home(a, s->cap);
-  while (atomic_load_explicit(&s->keys[i], memory_order_relaxed))
-    i = (i + 1) & (s->cap - 1);
-  atomic_store_explicit(&s->keys[i], a, memory_order_release);
-  s->count++;
-}
+ * lock_reset) this process has used, so they cannot hold leftovers of a
+ * crashed process: a lock-address table (deps.c) whose values are the
+ * objects themselves. */
+static struct pma_ltab seen = PMA_LTAB_INIT("in-heap synchronisation object");
 
 /* SPIN_UNLOCKED -- the value of a free pthread_spinlock_t: glibc's x86
  * spinlock takes the lock by decrementing 1 to 0, the generic one by
@@ -245,31 +224,25 @@ static int lock_is_held(void *lock, enum pma_lock_kind kind) {
   return 0;
 }
 
-/* mset_first_lock -- first lock of in-heap lock m by this process */
-static PMA_NOINLINE void mset_first_lock(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
-  uintptr_t a = (uintptr_t)m;
-  pthread_mutex_lock(&mset_lock);
-  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_relaxed);
-  if (!s) {
-    s = mset_new(1024, NULL);
-    atomic_store_explicit(&mset_cur, s, memory_order_release);
-  }
-  if (!mset_has(s, a)) {
-    if (lock_is_held(m, kind))
-      lock_reset(t, m, kind);
-    if (2 * (s->count + 1) > s->cap) {
-      struct mset *n = mset_new(2 * s->cap, s);
-      for (size_t i = 0; i < s->cap; i++) {
-        uintptr_t k = atomic_load_explicit(&s->keys[i], memory_order_relaxed);
-        if (k)
-          mset_put(n, k);
-      }
-      atomic_store_explicit(&mset_cur, n, memory_order_release);
-      s = n;
-    }
-    mset_put(s, a);
-  }
-  pthread_mutex_unlock(&mset_lock);
+/* A first use: the object's thread and kind, for reset_if_held. */
+struct first {
+  struct pma_thread *t;
+  enum pma_lock_kind kind;
+};
+
+/* reset_if_held -- make of an object's entry in seen: the lazy reset, under
+ * the table's mutex so that no other thread uses the object half reset */
+static void *reset_if_held(uintptr_t a, void *arg) {
+  struct first *f = arg;
+  if (lock_is_held((void *)a, f->kind))
+    lock_reset(f->t, (void *)a, f->kind);
+  return (void *)a;
+}
+
+/* first_lock -- first use of in-heap lock m by this process */
+static PMA_NOINLINE void first_lock(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
+  struct first f = {t, kind};
+  pma_ltab_add(&seen, (uintptr_t)m, reset_if_held, &f);
 }
 
 /* first_use -- lazy reset hook of every call on a synchronisation object
@@ -279,56 +252,27 @@ static inline __attribute__((always_inline)) void first_use(struct pma_thread *t
                                                             enum pma_lock_kind kind) {
   if (likely((uintptr_t)m - pma_rt.base >= pma_rt.size))
     return;
-  struct mset *s = atomic_load_explicit(&mset_cur, memory_order_acquire);
-  if (likely(s && mset_has(s, (uintptr_t)m)))
+  if (likely(pma_ltab_find(&seen, (uintptr_t)m)))
     return;
-  pma_rt_enter(t); /* holds mset_lock: a handler that comes meanwhile waits */
-  mset_first_lock(t, m, kind);
+  pma_rt_enter(t); /* holds the table's mutex: a handler that comes meanwhile waits */
+  first_lock(t, m, kind);
   pma_rt_leave(t);
-}
-
-/* pma_lock_first_use -- first_use for the other lock forms (lockforms.c) */
-void pma_lock_first_use(struct pma_thread *t, void *m, enum pma_lock_kind kind) {
-  first_use(t, m, kind);
-}
-
-/* check_in_heap -- the mutex case of first_use */
-static inline void check_in_heap(struct pma_thread *t, pthread_mutex_t *m) {
-  first_use(t, m, PMA_LK_MUTEX);
 }
 
 /* pma_locks_open / pma_locks_close -- the set is per heap mapping */
 void pma_locks_open(void) { pma_locks_close(); }
 
-/* pma_locks_close -- forget every in-heap mutex (no lock may be held now) */
-void pma_locks_close(void) {
-  pthread_mutex_lock(&mset_lock);
-  struct mset *s = atomic_exchange(&mset_cur, NULL);
-  while (s) {
-    struct mset *o = s->older;
-    free(s);
-    s = o;
-  }
-  pthread_mutex_unlock(&mset_lock);
-}
+/* pma_locks_close -- forget every in-heap object (no lock may be held now) */
+void pma_locks_close(void) { pma_ltab_clear(&seen, 0); }
 
-/* ------------------------------------------------------------ wrappers */
+/* ------------------------------------------------- the rules of every form */
 
-/* owned_check -- for mutex kinds where glibc checks the owner on unlock:
- * 1 if the calling thread owns m, 0 if unlock must fail (EPERM); always 1
- * for normal mutexes, whose unlock glibc does not check */
-static int owned_check(struct pma_thread *t, pthread_mutex_t *m) {
-  int k = m->__data.__kind;
-  if (KIND_TYPE(k) != PTHREAD_MUTEX_RECURSIVE_NP && KIND_TYPE(k) != PTHREAD_MUTEX_ERRORCHECK_NP &&
-      !(k & (KIND_ROBUST | KIND_PI)))
-    return 1;
+/* my_tid -- the calling thread's kernel id, cached */
+static inline pid_t my_tid(struct pma_thread *t) {
   if (!t->tid)
     t->tid = gettid();
-  return (m->__data.__owner & 0x3fffffff) == t->tid;
+  return t->tid;
 }
-
-/* acquired -- does a lock call's return value mean the caller owns the mutex */
-static inline int acquired(int rc) { return rc == 0 || rc == EOWNERDEAD; }
 
 /* entered -- a lock call acquired lock: the FASE begins or grows, and if a
  * FASE that has not retired released the lock, t depends on it */
@@ -339,89 +283,57 @@ static inline void entered(struct pma_thread *t, void *lock) {
   pma_rt_leave(t);
 }
 
-/* __pma_mutex_lock -- pthread_mutex_lock that enters/extends the FASE */
-PMA_EXPORT int __pma_mutex_lock(void *mutex) {
-  struct pma_thread *t = pma_self();
-  check_in_heap(t, mutex);
-  int rc = pthread_mutex_lock(mutex);
-  if (acquired(rc))
-    entered(t, mutex);
-  return rc;
-}
+/* Success of an acquiring call: 0, also EOWNERDEAD for a mutex (the caller
+ * owns a robust mutex whose owner died), thrd_success for C11. */
+#define OK_ZERO(rc) ((rc) == 0)
+#define OK_MUTEX(rc) ((rc) == 0 || (rc) == EOWNERDEAD)
+#define OK_C11(rc) ((rc) == thrd_success)
 
-/* __pma_mutex_trylock -- pthread_mutex_trylock; depth grows only on success */
-PMA_EXPORT int __pma_mutex_trylock(void *mutex) {
-  struct pma_thread *t = pma_self();
-  check_in_heap(t, mutex);
-  int rc = pthread_mutex_trylock(mutex);
-  if (acquired(rc))
-    entered(t, mutex);
-  return rc;
-}
-
-/* __pma_mutex_timedlock -- pthread_mutex_timedlock; depth grows only on success */
-PMA_EXPORT int __pma_mutex_timedlock(void *mutex, const struct timespec *abstime) {
-  struct pma_thread *t = pma_self();
-  check_in_heap(t, mutex);
-  int rc = pthread_mutex_timedlock(mutex, abstime);
-  if (acquired(rc))
-    entered(t, mutex);
-  return rc;
-}
-
-/* pma_lock_entered -- entered() for the other lock forms (lockforms.c) */
-void pma_lock_entered(struct pma_thread *t, void *lock) { entered(t, lock); }
-
-/* unlock_in -- the runtime's part of an unlock by the owner at depth > 0 */
-static void unlock_in(struct pma_thread *t, pthread_mutex_t *m) {
-  if (t->depth > 1) {
-    pma_dep_release_mid(t, m);
-    t->depth--;
-    return;
+/* ACQUIRE -- define wrapper NAME(lock, ...) for one acquiring call of any
+ * form: reset the lock if a crash left it held, make CALL, and enter the
+ * FASE when OK(CALL's result) -- so trylock and timed forms change the
+ * depth only when they acquire */
+#define ACQUIRE(NAME, KIND, OK, CALL, ...)                                      \
+  PMA_EXPORT int NAME(void *lock, ##__VA_ARGS__) {                             \
+    struct pma_thread *t = pma_self();                                         \
+    first_use(t, lock, KIND);                                                  \
+    int rc = CALL;                                                             \
+    if (OK(rc))                                                                \
+      entered(t, lock);                                                        \
+    return rc;                                                                 \
   }
-  pma_fase_commit(t);
-  t->depth = 0;
-  if (unlikely(t->wait_seq)) /* the commit had to wait */
-    pma_dep_release_last(t, m);
-}
 
-/* __pma_mutex_unlock -- inner release: publish the mutex (the FASE goes on);
- * outermost: commit, then release */
-PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
-  struct pma_thread *t = pma_self();
-  pthread_mutex_t *m = mutex;
+/* release -- every unlock wrapper: the FASE's release rule (fase.c), then
+ * the real unlock, in one runtime section.  publish: whether a thread that
+ * takes the lock after us could read our data through it. */
+static inline __attribute__((always_inline)) int release(struct pma_thread *t, void *lock,
+                                                         int publish,
+                                                         int (*real_unlock)(void *)) {
   if (t->depth == 0) /* taken by uninstrumented code */
-    return pthread_mutex_unlock(m);
-  if (!owned_check(t, m))
-    return pthread_mutex_unlock(m); /* EPERM, like the real call */
+    return real_unlock(lock);
   pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
-  unlock_in(t, m);
-  int rc = pthread_mutex_unlock(m);
+  pma_fase_release(t, publish ? lock : NULL, PMA_RELEASE_UNLOCK);
+  int rc = real_unlock(lock);
   pma_rt_leave(t);
   return rc;
 }
 
-
-/* pma_wait_release -- a condition wait is about to release mutex.  The only
- * lock held: the FASE commits first, so that the threads that get the mutex
+/* wait_release -- a condition wait is about to release mutex: the release
+ * rule with the depth kept (the wait takes the mutex back).  The only lock
+ * held: the FASE commits first, so that the threads that get the mutex
  * meanwhile see only committed data, and the locks held when the wait
  * returns start a new FASE.  Other locks held: a release in the middle of
  * the FASE, published like an inner unlock. */
-void pma_wait_release(struct pma_thread *t, void *mutex) {
+static inline void wait_release(struct pma_thread *t, void *mutex) {
   if (t->depth == 0)
     return;
   pma_rt_enter(t); /* a handler that comes meanwhile waits (signals.c) */
-  if (t->depth > 1)
-    pma_dep_release_mid(t, mutex);
-  else if (!PMA_MUTANT(cond_wait_no_commit)) {
-    pma_fase_commit(t);
-    pma_dep_release_last(t, mutex);
-  }
+  pma_fase_release(t, mutex, PMA_RELEASE_WAIT);
   pma_rt_leave(t);
 }
 
-/* pma_wait_returned -- the wait took mutex back */
-void pma_wait_returned(struct pma_thread *t, void *mutex) {
+/* wait_returned -- the wait took mutex back: an acquisition */
+static inline void wait_returned(struct pma_thread *t, void *mutex) {
   if (t->depth) {
     pma_rt_enter(t);
     pma_dep_acquired(t, mutex);
@@ -429,22 +341,182 @@ void pma_wait_returned(struct pma_thread *t, void *mutex) {
   }
 }
 
-/* __pma_cond_wait -- pthread_cond_wait that commits or publishes first */
-PMA_EXPORT int __pma_cond_wait(void *cond, void *mutex) {
-  struct pma_thread *t = pma_self();
-  first_use(t, cond, PMA_LK_COND);
-  pma_wait_release(t, mutex);
-  int rc = pthread_cond_wait(cond, mutex);
-  pma_wait_returned(t, mutex);
-  return rc;
+/* WAIT -- define condition-wait wrapper NAME(cond, mutex, ...) around CALL */
+#define WAIT(NAME, CALL, ...)                                                   \
+  PMA_EXPORT int NAME(void *cond, void *mutex, ##__VA_ARGS__) {                \
+    struct pma_thread *t = pma_self();                                         \
+    first_use(t, cond, PMA_LK_COND);                                           \
+    wait_release(t, mutex);                                                    \
+    int rc = CALL;                                                             \
+    wait_returned(t, mutex);                                                   \
+    return rc;                                                                 \
+  }
+
+/* USE -- define wrapper NAME(obj, ...) for a call that only needs the lazy
+ * reset of obj (an object of KIND) before CALL: condition signals,
+ * barriers, semaphores, destroys.  None of them starts or ends a FASE. */
+#define USE(RET, NAME, KIND, CALL, ...)                                         \
+  PMA_EXPORT RET NAME(void *obj, ##__VA_ARGS__) {                               \
+    first_use(pma_self(), obj, KIND);                                          \
+    return CALL;                                                               \
+  }
+
+/* ------------------------------------------------------------ mutexes */
+
+/* owned_check -- for mutex kinds where glibc checks the owner on unlock:
+ * 1 if the calling thread owns m, 0 if unlock must fail (EPERM); always 1
+ * for normal mutexes, whose unlock glibc does not check */
+static int owned_check(struct pma_thread *t, pthread_mutex_t *m) {
+  int k = m->__data.__kind;
+  if (KIND_TYPE(k) != PTHREAD_MUTEX_RECURSIVE_NP && KIND_TYPE(k) != PTHREAD_MUTEX_ERRORCHECK_NP &&
+      !(k & (KIND_ROBUST | KIND_PI)))
+    return 1;
+  return (m->__data.__owner & 0x3fffffff) == my_tid(t);
 }
 
-/* __pma_cond_timedwait -- pthread_cond_timedwait, same rules */
-PMA_EXPORT int __pma_cond_timedwait(void *cond, void *mutex, const struct timespec *abstime) {
+ACQUIRE(__pma_mutex_lock, PMA_LK_MUTEX, OK_MUTEX, pthread_mutex_lock(lock))
+ACQUIRE(__pma_mutex_trylock, PMA_LK_MUTEX, OK_MUTEX, pthread_mutex_trylock(lock))
+ACQUIRE(__pma_mutex_timedlock, PMA_LK_MUTEX, OK_MUTEX, pthread_mutex_timedlock(lock, abstime),
+        const struct timespec *abstime)
+ACQUIRE(__pma_mutex_clocklock, PMA_LK_MUTEX, OK_MUTEX,
+        pthread_mutex_clocklock(lock, clockid, abstime), int clockid,
+        const struct timespec *abstime)
+
+/* mutex_unlock -- pthread_mutex_unlock as an int (*)(void *) */
+static int mutex_unlock(void *m) { return pthread_mutex_unlock(m); }
+
+/* __pma_mutex_unlock -- inner release: publish the mutex (the FASE goes on);
+ * outermost: commit, then release.  A recursive mutex counts once per lock. */
+PMA_EXPORT int __pma_mutex_unlock(void *mutex) {
   struct pma_thread *t = pma_self();
-  first_use(t, cond, PMA_LK_COND);
-  pma_wait_release(t, mutex);
-  int rc = pthread_cond_timedwait(cond, mutex, abstime);
-  pma_wait_returned(t, mutex);
-  return rc;
+  if (t->depth && !owned_check(t, mutex))
+    return pthread_mutex_unlock(mutex); /* EPERM, like the real call */
+  return release(t, mutex, 1, mutex_unlock);
 }
+
+/* destroy of a mutex a dead thread held would say EBUSY */
+USE(int, __pma_mutex_destroy, PMA_LK_MUTEX, pthread_mutex_destroy(obj))
+
+/* ------------------------------------------------ condition variables */
+
+WAIT(__pma_cond_wait, pthread_cond_wait(cond, mutex))
+WAIT(__pma_cond_timedwait, pthread_cond_timedwait(cond, mutex, abstime),
+     const struct timespec *abstime)
+WAIT(__pma_cond_clockwait, pthread_cond_clockwait(cond, mutex, clockid, abstime), int clockid,
+     const struct timespec *abstime)
+
+/* __pma_before_wait -- inserted before condition waits the pass cannot
+ * rewrite (std::condition_variable::wait lives in libstdc++.so): the mutex
+ * is unknown here, so the FASE commits whatever the depth (the locks still
+ * held start a new one); design.md section 1 says what that leaves out */
+PMA_EXPORT void __pma_before_wait(void) {
+  struct pma_thread *t = pma_self();
+  if (t->depth) {
+    pma_rt_enter(t);
+    pma_fase_release(t, NULL, PMA_RELEASE_WAIT_ANY);
+    pma_rt_leave(t);
+  }
+}
+
+/* __pma_cond_use -- inserted before the calls of std::condition_variable
+ * members compiled into libstdc++.so (wait, notify_one, notify_all, the
+ * destructor) with the object, whose first member is its pthread_cond_t:
+ * the lazy reset, so that a wait compiled there is known to the set before
+ * an inline wait_for resets the condition variable under it */
+PMA_EXPORT void __pma_cond_use(void *cond) { first_use(pma_self(), cond, PMA_LK_COND); }
+
+/* A dead waiter's references keep glibc's signal waiting for its group to
+ * drain (__condvar_quiesce_and_switch_g1) and destroy for the references to
+ * drop: both hang unless the condition variable is reset first. */
+USE(int, __pma_cond_signal, PMA_LK_COND, pthread_cond_signal(obj))
+USE(int, __pma_cond_broadcast, PMA_LK_COND, pthread_cond_broadcast(obj))
+USE(int, __pma_cond_destroy, PMA_LK_COND, pthread_cond_destroy(obj))
+
+/* ------------------------------------------------------------ rwlocks */
+
+/* rwlocks: read and write acquisitions both count as a lock held */
+ACQUIRE(__pma_rwlock_rdlock, PMA_LK_RWLOCK, OK_ZERO, pthread_rwlock_rdlock(lock))
+ACQUIRE(__pma_rwlock_tryrdlock, PMA_LK_RWLOCK, OK_ZERO, pthread_rwlock_tryrdlock(lock))
+ACQUIRE(__pma_rwlock_timedrdlock, PMA_LK_RWLOCK, OK_ZERO,
+        pthread_rwlock_timedrdlock(lock, abstime), const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_clockrdlock, PMA_LK_RWLOCK, OK_ZERO,
+        pthread_rwlock_clockrdlock(lock, clockid, abstime), int clockid,
+        const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_wrlock, PMA_LK_RWLOCK, OK_ZERO, pthread_rwlock_wrlock(lock))
+ACQUIRE(__pma_rwlock_trywrlock, PMA_LK_RWLOCK, OK_ZERO, pthread_rwlock_trywrlock(lock))
+ACQUIRE(__pma_rwlock_timedwrlock, PMA_LK_RWLOCK, OK_ZERO,
+        pthread_rwlock_timedwrlock(lock, abstime), const struct timespec *abstime)
+ACQUIRE(__pma_rwlock_clockwrlock, PMA_LK_RWLOCK, OK_ZERO,
+        pthread_rwlock_clockwrlock(lock, clockid, abstime), int clockid,
+        const struct timespec *abstime)
+
+/* rw_unlock -- pthread_rwlock_unlock as an int (*)(void *) */
+static int rw_unlock(void *rw) { return pthread_rwlock_unlock(rw); }
+
+/* __pma_rwlock_unlock -- a write release is published, a read release is
+ * not (see the top of this file) */
+PMA_EXPORT int __pma_rwlock_unlock(void *rw) {
+  struct pma_thread *t = pma_self();
+  pthread_rwlock_t *l = rw;
+  int writer = t->depth && __atomic_load_n(&l->__data.__cur_writer, __ATOMIC_RELAXED) == my_tid(t);
+  return release(t, rw, writer, rw_unlock);
+}
+
+/* ---------------------------------------------------------- spinlocks */
+
+ACQUIRE(__pma_spin_lock, PMA_LK_SPIN, OK_ZERO, pthread_spin_lock(lock))
+ACQUIRE(__pma_spin_trylock, PMA_LK_SPIN, OK_ZERO, pthread_spin_trylock(lock))
+
+/* spin_unlock -- pthread_spin_unlock as an int (*)(void *) */
+static int spin_unlock(void *s) { return pthread_spin_unlock(s); }
+
+/* __pma_spin_unlock -- inner release published, outermost commits */
+PMA_EXPORT int __pma_spin_unlock(void *s) { return release(pma_self(), s, 1, spin_unlock); }
+
+/* ------------------------------------------------------- C11 threads.h */
+
+/* glibc's mtx_t is a pthread_mutex_t: the lazy reset treats it as one. */
+_Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t), "mtx_t is a pthread mutex");
+
+ACQUIRE(__pma_mtx_lock, PMA_LK_MUTEX, OK_C11, mtx_lock(lock))
+ACQUIRE(__pma_mtx_trylock, PMA_LK_MUTEX, OK_C11, mtx_trylock(lock))
+ACQUIRE(__pma_mtx_timedlock, PMA_LK_MUTEX, OK_C11, mtx_timedlock(lock, abstime),
+        const struct timespec *abstime)
+
+/* mtx_unlock_fn -- mtx_unlock as an int (*)(void *) */
+static int mtx_unlock_fn(void *m) { return mtx_unlock(m); }
+
+/* __pma_mtx_unlock -- C11 mtx_unlock: inner release published */
+PMA_EXPORT int __pma_mtx_unlock(void *m) { return release(pma_self(), m, 1, mtx_unlock_fn); }
+
+/* C11 condition variables are glibc condition variables */
+_Static_assert(sizeof(cnd_t) == sizeof(pthread_cond_t), "cnd_t is a pthread condition variable");
+WAIT(__pma_cnd_wait, cnd_wait(cond, mutex))
+WAIT(__pma_cnd_timedwait, cnd_timedwait(cond, mutex, abstime), const struct timespec *abstime)
+USE(int, __pma_cnd_signal, PMA_LK_COND, cnd_signal(obj))
+USE(int, __pma_cnd_broadcast, PMA_LK_COND, cnd_broadcast(obj))
+
+/* __pma_cnd_destroy -- C11 cnd_destroy (void) after the lazy reset */
+PMA_EXPORT void __pma_cnd_destroy(void *c) {
+  first_use(pma_self(), c, PMA_LK_COND);
+  cnd_destroy(c);
+}
+
+/* ------------------------------------------------ barriers, semaphores */
+
+/* Barriers: dead arrivals would complete the next round early (and leave
+ * the later arrivals waiting for a round that never fills); destroy would
+ * wait for them to leave. */
+USE(int, __pma_barrier_wait, PMA_LK_BARRIER, pthread_barrier_wait(obj))
+USE(int, __pma_barrier_destroy, PMA_LK_BARRIER, pthread_barrier_destroy(obj))
+
+/* Semaphores: the reset clears the waiter count the dead waiters left
+ * (every later post would make a futex wake call for them); the value
+ * stays as the crash left it (design.md section 1). */
+USE(int, __pma_sem_wait, PMA_LK_SEM, sem_wait(obj))
+USE(int, __pma_sem_trywait, PMA_LK_SEM, sem_trywait(obj))
+USE(int, __pma_sem_timedwait, PMA_LK_SEM, sem_timedwait(obj, abstime),
+    const struct timespec *abstime)
+USE(int, __pma_sem_clockwait, PMA_LK_SEM, sem_clockwait(obj, clockid, abstime), int clockid,
+    const struct timespec *abstime)
+USE(int, __pma_sem_post, PMA_LK_SEM, sem_post(obj))
