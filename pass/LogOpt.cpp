@@ -47,7 +47,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PmAtomic.h"
-#include "../include/pmatomic_interface.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -344,9 +343,6 @@ static CallInst *freshAllocation(Value *Dest) {
     return CI;
   return nullptr;
 }
-
-static_assert(FreshNotedMax == PMA_FRESH_NOTE_MAX,
-              "the fresh-block bound must match the runtime's (pmatomic_interface.h)");
 
 // knownSmall -- the block of the allocation call CI has a constant size below
 // FreshNotedMax, so the runtime notes it whole for flushing (pma_calloc: the

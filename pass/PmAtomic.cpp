@@ -701,21 +701,25 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
     ++C.MultiBatches;
     if (!Spans) {
       IRBuilder<> EB(&*F.getEntryBlock().getFirstInsertionPt());
-      Spans = EB.CreateAlloca(ArrayType::get(IntptrTy, 2 * MaxMultiRanges), nullptr,
-                              "pma.spans");
+      Spans = EB.CreateAlloca(ArrayType::get(IntptrTy, PMA_SPAN_WORDS * MaxMultiRanges),
+                              nullptr, "pma.spans");
     }
+    // struct __pma_span by the word indices pmatomic_interface.h asserts.
     uint64_t W = DL->getTypeStoreSize(IntptrTy);
+    auto Field = [&](size_t K, unsigned Word) -> Value * {
+      uint64_t Off = (K * PMA_SPAN_WORDS + Word) * W;
+      return Off ? IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, Off) : Spans;
+    };
     for (size_t K = 0; K < B.Ranges.size(); ++K) {
       const LogRange &R = B.Ranges[K];
       Value *Len = R.Len ? IRB.CreateZExtOrTrunc(materializeAt(R.Len, B.InsertBefore, DT, Clones),
                                                  IntptrTy)
                          : ConstantInt::get(IntptrTy, R.Size);
-      if (R.Nt) // struct __pma_span: PMA_SPAN_NT
+      if (R.Nt) // PMA_SPAN_NT, the sign bit of len (asserted in the header)
         Len = IRB.CreateOr(Len, ConstantInt::get(IntptrTy, APInt::getSignMask(
                                                               IntptrTy->getIntegerBitWidth())));
-      IRB.CreateStore(Addr(R), K ? IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, 2 * K * W)
-                                 : Spans);
-      IRB.CreateStore(Len, IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, (2 * K + 1) * W));
+      IRB.CreateStore(Addr(R), Field(K, PMA_SPAN_ADDR_WORD));
+      IRB.CreateStore(Len, Field(K, PMA_SPAN_LEN_WORD));
     }
     IRB.CreateCall(StoreVFn, {Spans, ConstantInt::get(IntptrTy, B.Ranges.size())});
     Changed = true;

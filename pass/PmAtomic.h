@@ -24,6 +24,8 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
 
+#include "../include/pmatomic_interface.h"
+
 #include <optional>
 
 namespace llvm {
@@ -234,27 +236,36 @@ struct LogBatch {
   bool Multi = false;
 };
 
-// The most ranges one __pma_store_v call logs (runtime/internal.h,
-// PMA_MULTI_MAX, allows 16): the call notes one range per entry in the
-// runtime's ring of recent hook ranges, so at most 7 entries follow the one a
-// write relies on, and 7 + 3 * MaxHooksBetween < 32 (see below).
-constexpr unsigned MaxMultiRanges = 8;
+// The bounds shared with the runtime are defined once, in
+// include/pmatomic_interface.h, which also asserts the rules between them;
+// the asserts here name what the pass relies on.
+//
+// The most ranges one __pma_store_v call logs (PMA_PASS_MULTI_RANGES, at
+// most the runtime's PMA_MULTI_MAX): the call notes one range per entry in
+// the runtime's ring of recent hook ranges, so at most MaxMultiRanges - 1
+// entries follow the one a write relies on.
+constexpr unsigned MaxMultiRanges = PMA_PASS_MULTI_RANGES;
 
-// The bound shared with the runtime (runtime/hooks.c, PMA_RECENT_HOOKS = 32):
-// the runtime re-notes the ranges of a thread's last 32 hook calls when its
-// dirty list overflows and is flushed early, so a hook's range stays noted
-// for flushing across at most MaxHooksBetween later hook calls on each of the
-// two legs (batch hook -> covering store, covering store -> elided store).
-constexpr unsigned MaxHooksBetween = 8;
+// The runtime re-notes the ranges of a thread's last PMA_RECENT_HOOKS hook
+// calls when its dirty list overflows and is flushed early, so a hook's range
+// stays noted for flushing across at most MaxHooksBetween later hook calls on
+// each of the two legs (batch hook -> covering store, covering store -> elided
+// store).
+constexpr unsigned MaxHooksBetween = PMA_PASS_HOOKS_BETWEEN;
 
-// The bound shared with the runtime (include/pmatomic_interface.h,
-// PMA_FRESH_NOTE_MAX, static_asserted in LogOpt.cpp):
-// the runtime notes a fresh block whole for the commit's flush only when it is
-// shorter than this; a longer block gets no note, so fresh-block elision
-// applies only to blocks whose size is a constant below it (a write into any
-// other fresh block keeps its hook, which the runtime turns into a note of the
-// lines written, without an undo record: docs/design.md section 6).
-constexpr uint64_t FreshNotedMax = 65536;
+static_assert(MaxMultiRanges <= PMA_MULTI_MAX,
+              "a multi-range batch must fit one undo record of the runtime");
+static_assert(MaxMultiRanges - 1 + 3 * MaxHooksBetween < PMA_RECENT_HOOKS,
+              "the runtime's ring of recent hooks must outlast the hooks "
+              "LogOpt lets run between a hook and a write relying on it");
+
+// The runtime notes a fresh block whole for the commit's flush only when it
+// is shorter than PMA_FRESH_NOTE_MAX; a longer block gets no note, so
+// fresh-block elision applies only to blocks whose size is a constant below
+// it (a write into any other fresh block keeps its hook, which the runtime
+// turns into a note of the lines written, without an undo record:
+// docs/design.md section 6).
+constexpr uint64_t FreshNotedMax = PMA_FRESH_NOTE_MAX;
 
 // optimizeLogging -- decide the fate of each write of F (all with Fate Log on
 // entry) and append the batch hooks to emit; remarks per decision.
