@@ -57,6 +57,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Transforms/Instrumentation.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace llvm;
@@ -687,7 +688,7 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
   bool Changed = false;
   AllocaInst *Spans = nullptr; // the __pma_store_v argument array, reused
   for (const LogBatch &B : Batches) {
-    HookBuilder IRB(B.InsertBefore);
+    InstrumentationIRBuilder IRB(B.InsertBefore);
     DenseMap<Value *, Value *> Clones;
     auto Addr = [&](const LogRange &R) -> Value * {
       Value *Base = materializeAt(R.Base, B.InsertBefore, DT, Clones);
@@ -819,7 +820,7 @@ Value *PmAtomicInstrumenter::sizeArg(IRBuilder<> &IRB, Value *V, bool Signed) {
 // instrumentStore -- the DataLayout store size is what the store overwrites
 // (10 bytes for x86_fp80, 12 for <3 x float>, not the alloc size).
 bool PmAtomicInstrumenter::instrumentStore(StoreInst *SI) {
-  HookBuilder IRB(SI);
+  InstrumentationIRBuilder IRB(SI);
   return emitRangeHook(IRB, SI->getPointerOperand(),
                        DL->getTypeStoreSize(SI->getValueOperand()->getType()));
 }
@@ -842,7 +843,7 @@ bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
   TypeSize Size = DL->getTypeStoreSize(Ty);
   if (Size.isScalable() || Size.getFixedValue() == 0)
     return false;
-  HookBuilder IRB(I);
+  InstrumentationIRBuilder IRB(I);
   IRB.CreateCall(AtomicBeginFn, {Ptr, ConstantInt::get(IntptrTy, Size.getFixedValue())});
   DebugLoc Loc = IRB.getCurrentDebugLocation();
   IRB.SetInsertPoint(I->getNextNode());
@@ -855,7 +856,7 @@ bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
 // it must see the writer of the value the load returned, which names itself
 // before it writes.
 void PmAtomicInstrumenter::instrumentLoad(LoadInst *LI) {
-  HookBuilder IRB(LI);
+  InstrumentationIRBuilder IRB(LI);
   DebugLoc Loc = IRB.getCurrentDebugLocation();
   IRB.SetInsertPoint(LI->getNextNode());
   IRB.SetCurrentDebugLocation(Loc);
@@ -869,7 +870,7 @@ void PmAtomicInstrumenter::instrumentLoad(LoadInst *LI) {
 bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
   if (auto *Len = dyn_cast<ConstantInt>(MI->getLength()); Len && Len->isZero())
     return false;
-  HookBuilder IRB(MI);
+  InstrumentationIRBuilder IRB(MI);
   IRB.CreateCall(StoreNFn, {MI->getRawDest(),
                             IRB.CreateZExtOrTrunc(MI->getLength(), IntptrTy)});
   return true;
@@ -878,7 +879,7 @@ bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
 // instrumentLibcWriter -- n-byte writers get __pma_store_n; the string
 // writers get hooks that measure the strings before the call.
 bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W) {
-  HookBuilder IRB(CB);
+  InstrumentationIRBuilder IRB(CB);
   Value *Dst = CB->getArgOperand(W.DstArg);
   bool Wide = W.ElemSize != 1;
   switch (W.Kind) {
@@ -920,7 +921,7 @@ bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W
 // another thread's data (logging it would let a rollback erase that write).
 // A lane whose mask is not a constant gets __pma_store_n with size 0 when off.
 bool PmAtomicInstrumenter::instrumentMasked(IntrinsicInst *II) {
-  HookBuilder IRB(II);
+  InstrumentationIRBuilder IRB(II);
   bool Scatter = II->getIntrinsicID() == Intrinsic::masked_scatter;
   bool Compress = II->getIntrinsicID() == Intrinsic::masked_compressstore;
   auto *VecTy = cast<VectorType>(II->getArgOperand(0)->getType());
@@ -975,7 +976,7 @@ bool PmAtomicInstrumenter::instrumentMasked(IntrinsicInst *II) {
 // instrumentAsmOutput -- an "=m" output writes its whole element type.
 bool PmAtomicInstrumenter::instrumentAsmOutput(CallBase *CB, Value *Ptr,
                                                Type *ElemTy) {
-  HookBuilder IRB(CB);
+  InstrumentationIRBuilder IRB(CB);
   return emitRangeHook(IRB, Ptr, DL->getTypeStoreSize(ElemTy));
 }
 

@@ -20,7 +20,6 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
 
@@ -118,17 +117,12 @@ struct ClangBridge {
 // raw pthread calls: functions with disable_sanitizer_instrumentation.
 bool isRuntimeFunction(const llvm::Function &F);
 
-// An IRBuilder placed right before a write.  Hook calls take the write's
-// debug location; a write without one (possible after optimisation) gives
-// its hook line 0 of the function, because once LTO links in a runtime built
-// with -g, a call without !dbg to a hook with debug info fails verification.
-struct HookBuilder : llvm::IRBuilder<> {
-  explicit HookBuilder(llvm::Instruction *I) : llvm::IRBuilder<>(I) {
-    if (!getCurrentDebugLocation())
-      if (llvm::DISubprogram *SP = I->getFunction()->getSubprogram())
-        SetCurrentDebugLocation(llvm::DILocation::get(I->getContext(), 0, 0, SP));
-  }
-};
+// Hook calls are built with llvm::InstrumentationIRBuilder
+// (llvm/Transforms/Instrumentation.h): placed right before the write, they
+// take its debug location, and a write without one (possible after
+// optimisation) gives its hook line 0 of the function, because once LTO links
+// in a runtime built with -g, a call without !dbg to a hook with debug info
+// fails verification.
 
 // How a libc call that writes through a pointer says how much it writes.
 enum class LibcWriteKind {
