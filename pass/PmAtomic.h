@@ -41,28 +41,13 @@ class Value;
 
 namespace pmatomic {
 
-// Everything the user can change about the pass.  The Clang plugin fills it
-// from -fplugin-arg-pmatomic-<name>; in opt (or with -mllvm) a -pmatomic-<name>
-// cl::opt given explicitly overrides the field.
+// Everything the user can change about the pass, one field per PMA_OPTION of
+// Options.def.  The Clang plugin fills it from -fplugin-arg-pmatomic-<name>;
+// in opt (or with -mllvm) a -pmatomic-<name> cl::opt given explicitly
+// overrides the field.
 struct PmAtomicOptions {
-  bool EscapeElision = true; // skip stores to stack slots that never escape
-  bool GlobalElision = true; // skip stores to global and thread-local variables
-  bool VolatileMalloc = true; // libc malloc & co. return volatile memory
-  bool RewriteLocks = true;  // pthread_mutex_* -> __pma_mutex_*
-  bool Instrument = true;    // insert __pma_store* hooks
-  // Static logging optimisations (LogOpt.cpp); no-opt turns them off.
-  bool FreshElision = true;     // no hook for stores into a block just allocated
-  bool DominatedElision = true; // no hook for stores an earlier hook covers
-  bool Batching = true;         // one hook for neighbouring stores of a block
-  bool MultiBatching = true;    // one hook, one record for the stores of a block
-  // Large and variable-length memcpy/memmove/memset go through the runtime's
-  // non-temporal entry points (NtCopy.cpp); no-opt turns it off too.
-  bool NtCopy = true;
-  // Plain loads that may read the heap get a __pma_load hook, and the module
-  // a constructor that makes the runtime track plain stores' writers: for
-  // programs whose FASEs read, without a lock or atomic, what another FASE
-  // wrote (design.md section 1, "Atomics and racy reads").  Off by default.
-  bool TrackLoads = false;
+#define PMA_OPTION(Field, Default) bool Field = Default;
+#include "Options.def"
 };
 
 // The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
