@@ -44,11 +44,63 @@ struct __pma_span {
 #define PMA_SPAN_NT ((size_t)1 << 63)
 void __pma_store_v(const struct __pma_span *v, size_t n);
 
+/* The pass builds the __pma_store_v argument array itself, word by word (a
+ * word is a size_t, the target's intptr): these say where each field sits,
+ * and the asserts below break the build of either side if the struct drifts. */
+#define PMA_SPAN_WORDS 2u     /* sizeof(struct __pma_span) in words */
+#define PMA_SPAN_ADDR_WORD 0u /* word index of addr */
+#define PMA_SPAN_LEN_WORD 1u  /* word index of len */
+
+/* The bounds the pass and the runtime hold each other to (a drift is a silent
+ * durability bug, so each is checked at compile time, here and on each side):
+ * - PMA_MULTI_MAX: the most ranges the runtime logs in one multi-range undo
+ *   record (more are split into groups); PMA_PASS_MULTI_RANGES: the most one
+ *   __pma_store_v call of the pass carries.
+ * - PMA_RECENT_HOOKS: the runtime's per-thread ring of the ranges of the
+ *   latest hook calls, noted again when the dirty list overflows and is
+ *   flushed early (runtime/hooks.c); PMA_PASS_HOOKS_BETWEEN: the most hook
+ *   calls the pass lets run between a hook and a write that relies on its
+ *   range being noted, on each of the two legs of a covered batch (batch hook
+ *   -> covering store, covering store -> elided store; pass/LogOpt.cpp).  A
+ *   multi-range call notes one ring entry per range, so up to
+ *   PMA_PASS_MULTI_RANGES - 1 entries follow the one a write relies on, and
+ *   that plus 3 * PMA_PASS_HOOKS_BETWEEN entries must fit in the ring. */
+#define PMA_MULTI_MAX 16u
+#define PMA_PASS_MULTI_RANGES 8u
+#define PMA_RECENT_HOOKS 32u
+#define PMA_PASS_HOOKS_BETWEEN 8u
+
+#ifdef __cplusplus
+#define PMA_INTERFACE_ASSERT(c, m) static_assert(c, m)
+#else
+#define PMA_INTERFACE_ASSERT(c, m) _Static_assert(c, m)
+#endif
+PMA_INTERFACE_ASSERT(sizeof(void *) == sizeof(size_t),
+                     "a span word holds a pointer and a size_t alike");
+PMA_INTERFACE_ASSERT(sizeof(struct __pma_span) == PMA_SPAN_WORDS * sizeof(size_t),
+                     "struct __pma_span is PMA_SPAN_WORDS words");
+PMA_INTERFACE_ASSERT(offsetof(struct __pma_span, addr) ==
+                         PMA_SPAN_ADDR_WORD * sizeof(size_t),
+                     "struct __pma_span: addr at word PMA_SPAN_ADDR_WORD");
+PMA_INTERFACE_ASSERT(offsetof(struct __pma_span, len) ==
+                         PMA_SPAN_LEN_WORD * sizeof(size_t),
+                     "struct __pma_span: len at word PMA_SPAN_LEN_WORD");
+PMA_INTERFACE_ASSERT(PMA_SPAN_NT == (size_t)1 << (8 * sizeof(size_t) - 1),
+                     "PMA_SPAN_NT is the sign bit of len (the pass sets it so)");
+PMA_INTERFACE_ASSERT(PMA_PASS_MULTI_RANGES <= PMA_MULTI_MAX,
+                     "a __pma_store_v call of the pass fits one undo record");
+PMA_INTERFACE_ASSERT((PMA_RECENT_HOOKS & (PMA_RECENT_HOOKS - 1)) == 0,
+                     "the ring of recent hooks is indexed modulo a power of 2");
+PMA_INTERFACE_ASSERT(PMA_PASS_MULTI_RANGES - 1 + 3 * PMA_PASS_HOOKS_BETWEEN <
+                         PMA_RECENT_HOOKS,
+                     "the ring of recent hooks outlasts the hooks the pass "
+                     "lets run between a hook and a write relying on it");
+
 /* A block from pma_malloc, pma_calloc or pma_realloc shorter than this is
  * noted whole for the commit's flush, so the pass may leave writes into it
  * in the allocating function without a hook (fresh-block elision); a larger
  * one is not, and the pass elides nothing into a block it cannot prove
- * shorter (pass/LogOpt.cpp static_asserts its FreshNotedMax against it). */
+ * shorter (pass/PmAtomic.h static_asserts its FreshNotedMax against it). */
 #define PMA_FRESH_NOTE_MAX 65536u
 
 /* Replacements of memcpy/memmove/memset (the intrinsics and the libc calls)

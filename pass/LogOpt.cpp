@@ -47,7 +47,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PmAtomic.h"
-#include "../include/pmatomic_interface.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -162,6 +161,21 @@ struct Span {
   int64_t end() const { return Off + (int64_t)Size; }
 };
 
+// A store of a gap-free batch window, with its program order in the block.
+struct BatchMember {
+  LoggedWrite *W;
+  Span S;
+  unsigned Pos;
+};
+
+// A candidate of a multi-range batch: a write keeping its own hook, or a
+// gap-free batch.
+struct MultiCand {
+  unsigned Pos;   // position in the block
+  LoggedWrite *W; // or null for a batch
+  int Batch;      // index in Batches, or -1
+};
+
 class LogOptimizer {
 public:
   LogOptimizer(Function &F, const TargetLibraryInfo &TLI, DominatorTree &DT,
@@ -186,6 +200,13 @@ private:
   std::optional<Span> spanOf(const LoggedWrite &W) const;
   bool availableAt(Value *V, Instruction *At) const;
   std::optional<LogRange> rangeAt(const LoggedWrite &W, Instruction *At) const;
+  void batchWindow(MapVector<Value *, SmallVector<BatchMember, 4>> &Window,
+                   ArrayRef<Instruction *> Order, SmallVectorImpl<LogBatch> &Batches);
+  void multiBatchWindow(SmallVectorImpl<MultiCand> &Window,
+                        ArrayRef<Instruction *> Order,
+                        SmallVectorImpl<LogBatch> &Batches,
+                        SmallVectorImpl<bool> &Absorbed,
+                        SmallVectorImpl<LogBatch> &Made);
 
   const TargetLibraryInfo &TLI;
   DominatorTree &DT;
@@ -345,9 +366,6 @@ static CallInst *freshAllocation(Value *Dest) {
   return nullptr;
 }
 
-static_assert(FreshNotedMax == PMA_FRESH_NOTE_MAX,
-              "the fresh-block bound must match the runtime's (pmatomic_interface.h)");
-
 // knownSmall -- the block of the allocation call CI has a constant size below
 // FreshNotedMax, so the runtime notes it whole for flushing (pma_calloc: the
 // product of two constants, checked for overflow).
@@ -449,6 +467,83 @@ void LogOptimizer::elideDominated() {
   }
 }
 
+// batchWindow -- the gap-free batches of one window (a run of a block with no
+// FASE boundary, its stores grouped by base): per base, the stores sorted by
+// offset split into gap-free components of at most MaxBatchBytes; a
+// component of two or more stores with at most MaxHooksBetween other hooks
+// between its first and last store gets one hook before its first.
+void LogOptimizer::batchWindow(
+    MapVector<Value *, SmallVector<BatchMember, 4>> &Window,
+    ArrayRef<Instruction *> Order, SmallVectorImpl<LogBatch> &Batches) {
+  for (auto &[Base, Members] : Window) {
+    if (Members.size() < 2)
+      continue;
+    // Gap-free components by address, each at most MaxBatchBytes.
+    llvm::sort(Members, [](const BatchMember &A, const BatchMember &B) {
+      return A.S.Off < B.S.Off || (A.S.Off == B.S.Off && A.Pos < B.Pos);
+    });
+    size_t I = 0;
+    while (I < Members.size()) {
+      size_t J = I + 1;
+      int64_t Lo = Members[I].S.Off, Hi = Members[I].S.end();
+      while (J < Members.size() && Members[J].S.Off <= Hi &&
+             std::max(Hi, Members[J].S.end()) - Lo <= (int64_t)MaxBatchBytes) {
+        Hi = std::max(Hi, Members[J].S.end());
+        ++J;
+      }
+      ArrayRef<BatchMember> C(&Members[I], J - I);
+      I = J;
+      if (C.size() < 2 || Hi - Lo > (int64_t)MaxBatchBytes)
+        continue;
+      unsigned First = C[0].Pos, Last = C[0].Pos;
+      for (const BatchMember &M : C) {
+        First = std::min(First, M.Pos);
+        Last = std::max(Last, M.Pos);
+      }
+      unsigned Hooks = 0;
+      for (unsigned P = First + 1; P < Last; ++P)
+        Hooks += HookCalls.lookup(Order[P]);
+      for (const BatchMember &M : C)
+        if (M.Pos != First && M.Pos != Last)
+          Hooks -= HookCalls.lookup(M.W->I);
+      Instruction *At = Order[First];
+      if (Hooks > MaxHooksBetween)
+        continue;
+      if (auto *BaseI = dyn_cast<Instruction>(Base);
+          BaseI && !DT.dominates(BaseI, At))
+        continue;
+      // Reuse a member's address when it is the start and already computed.
+      Value *Ptr = Base;
+      int64_t Off = Lo;
+      for (const BatchMember &M : C) {
+        auto *DestI = dyn_cast<Instruction>(M.W->Dest);
+        if (M.S.Off == Lo && (!DestI || DT.dominates(DestI, At))) {
+          Ptr = M.W->Dest;
+          Off = 0;
+          break;
+        }
+      }
+      for (const BatchMember &M : C) {
+        M.W->Fate = WriteFate::Batched;
+        HookCalls[M.W->I] = 0;
+      }
+      HookCalls[At] = 1;
+      LogBatch NB{At, {}, (unsigned)C.size()};
+      NB.Ranges.push_back({Ptr, Off, (uint64_t)(Hi - Lo)});
+      Batches.push_back(std::move(NB));
+      NumBatchedStores += C.size();
+      ++NumBatches;
+      ORE.emit([&] {
+        return OptimizationRemarkAnalysis(DEBUG_TYPE, "Batched", At)
+               << "batched " << ore::NV("Stores", (unsigned)C.size())
+               << " stores into one hook of "
+               << ore::NV("Bytes", (uint64_t)(Hi - Lo)) << " bytes";
+      });
+    }
+  }
+  Window.clear();
+}
+
 // batch -- one hook for the gap-free neighbouring stores of a block.
 void LogOptimizer::batch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
   DenseMap<const Instruction *, LoggedWrite *> Site;
@@ -458,90 +553,16 @@ void LogOptimizer::batch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
   if (Site.size() < 2)
     return;
 
-  struct Member {
-    LoggedWrite *W;
-    Span S;
-    unsigned Pos; // program order inside the block
-  };
   for (BasicBlock &BB : F) {
     // Windows: runs of the block with no boundary; stores grouped by base.
     unsigned Pos = 0;
     SmallVector<Instruction *, 32> Order;
-    MapVector<Value *, SmallVector<Member, 4>> Window;
-    auto Close = [&] {
-      for (auto &[Base, Members] : Window) {
-        if (Members.size() < 2)
-          continue;
-        // Gap-free components by address, each at most MaxBatchBytes.
-        llvm::sort(Members, [](const Member &A, const Member &B) {
-          return A.S.Off < B.S.Off || (A.S.Off == B.S.Off && A.Pos < B.Pos);
-        });
-        size_t I = 0;
-        while (I < Members.size()) {
-          size_t J = I + 1;
-          int64_t Lo = Members[I].S.Off, Hi = Members[I].S.end();
-          while (J < Members.size() && Members[J].S.Off <= Hi &&
-                 std::max(Hi, Members[J].S.end()) - Lo <= (int64_t)MaxBatchBytes) {
-            Hi = std::max(Hi, Members[J].S.end());
-            ++J;
-          }
-          ArrayRef<Member> C(&Members[I], J - I);
-          I = J;
-          if (C.size() < 2 || Hi - Lo > (int64_t)MaxBatchBytes)
-            continue;
-          unsigned First = C[0].Pos, Last = C[0].Pos;
-          for (const Member &M : C) {
-            First = std::min(First, M.Pos);
-            Last = std::max(Last, M.Pos);
-          }
-          unsigned Hooks = 0;
-          for (unsigned P = First + 1; P < Last; ++P)
-            Hooks += HookCalls.lookup(Order[P]);
-          for (const Member &M : C)
-            if (M.Pos != First && M.Pos != Last)
-              Hooks -= HookCalls.lookup(M.W->I);
-          Instruction *At = Order[First];
-          if (Hooks > MaxHooksBetween)
-            continue;
-          if (auto *BaseI = dyn_cast<Instruction>(Base);
-              BaseI && !DT.dominates(BaseI, At))
-            continue;
-          // Reuse a member's address when it is the start and already computed.
-          Value *Ptr = Base;
-          int64_t Off = Lo;
-          for (const Member &M : C) {
-            auto *DestI = dyn_cast<Instruction>(M.W->Dest);
-            if (M.S.Off == Lo && (!DestI || DT.dominates(DestI, At))) {
-              Ptr = M.W->Dest;
-              Off = 0;
-              break;
-            }
-          }
-          for (const Member &M : C) {
-            M.W->Fate = WriteFate::Batched;
-            HookCalls[M.W->I] = 0;
-          }
-          HookCalls[At] = 1;
-          LogBatch NB{At, {}, (unsigned)C.size()};
-          NB.Ranges.push_back({Ptr, Off, (uint64_t)(Hi - Lo)});
-          Batches.push_back(std::move(NB));
-          NumBatchedStores += C.size();
-          ++NumBatches;
-          ORE.emit([&] {
-            return OptimizationRemarkAnalysis(DEBUG_TYPE, "Batched", At)
-                   << "batched " << ore::NV("Stores", (unsigned)C.size())
-                   << " stores into one hook of "
-                   << ore::NV("Bytes", (uint64_t)(Hi - Lo)) << " bytes";
-          });
-        }
-      }
-      Window.clear();
-    };
+    MapVector<Value *, SmallVector<BatchMember, 4>> Window;
     for (Instruction &I : BB) {
       Order.push_back(&I);
       ++Pos;
       if (mayBeFaseBoundary(I)) {
-        Close();
+        batchWindow(Window, Order, Batches);
         continue;
       }
       auto It = Site.find(&I);
@@ -550,7 +571,7 @@ void LogOptimizer::batch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
       if (std::optional<Span> S = spanOf(*It->second))
         Window[S->Base].push_back({It->second, *S, Pos - 1});
     }
-    Close();
+    batchWindow(Window, Order, Batches);
   }
 }
 
@@ -589,6 +610,89 @@ std::optional<LogRange> LogOptimizer::rangeAt(const LoggedWrite &W,
   return std::nullopt;
 }
 
+// multiBatchWindow -- the multi-range batches of one window (a run of a
+// block with no FASE boundary): from each unused candidate, greedily the
+// later ones whose range can be computed before it, up to MaxMultiRanges and
+// as long as at most MaxHooksBetween hooks stay between; a group of two or
+// more ranges becomes one __pma_store_v hook (in Made), the gap-free batches
+// it takes in are marked Absorbed.
+void LogOptimizer::multiBatchWindow(SmallVectorImpl<MultiCand> &Window,
+                                    ArrayRef<Instruction *> Order,
+                                    SmallVectorImpl<LogBatch> &Batches,
+                                    SmallVectorImpl<bool> &Absorbed,
+                                    SmallVectorImpl<LogBatch> &Made) {
+  SmallVector<bool, 16> Used(Window.size(), false);
+  for (size_t S = 0; S < Window.size(); ++S) {
+    if (Used[S])
+      continue;
+    Instruction *At = Order[Window[S].Pos];
+    SmallVector<size_t, 8> Group;
+    SmallVector<LogRange, 8> Ranges;
+    DenseSet<unsigned> Elided; // positions of members losing their hook
+    // At most MaxMultiScan candidates looked at per group (compile time).
+    for (size_t K = S; K < Window.size() && K - S < MaxMultiScan &&
+                       Ranges.size() < MaxMultiRanges;
+         ++K) {
+      if (Used[K])
+        continue;
+      const MultiCand &C = Window[K];
+      std::optional<LogRange> R;
+      if (C.W) {
+        R = rangeAt(*C.W, At);
+      } else {
+        const LogRange &BR = Batches[C.Batch].Ranges[0];
+        if (availableAt(BR.Base, At))
+          R = BR;
+      }
+      if (!R)
+        continue;
+      // Hooks left between the batch hook and this write: bounded, so the
+      // runtime's ring of recent ranges still holds the write's range.
+      unsigned Hooks = 0;
+      for (unsigned P = Window[S].Pos + 1; P < C.Pos; ++P)
+        if (!Elided.count(P))
+          Hooks += HookCalls.lookup(Order[P]);
+      if (Hooks > MaxHooksBetween)
+        break;
+      Group.push_back(K);
+      Ranges.push_back(*R);
+      if (!C.W || !C.W->NtRouted)
+        Elided.insert(C.Pos);
+    }
+    if (Ranges.size() < 2)
+      continue;
+    unsigned Members = 0;
+    for (size_t K : Group) {
+      Used[K] = true;
+      const MultiCand &C = Window[K];
+      if (C.W) {
+        ++Members;
+        if (!C.W->NtRouted) {
+          C.W->Fate = WriteFate::Batched;
+          HookCalls[C.W->I] = 0;
+        }
+      } else {
+        Members += Batches[C.Batch].Members;
+        Absorbed[C.Batch] = true;
+        HookCalls[Order[C.Pos]] = 0;
+      }
+    }
+    HookCalls[At] += Ranges.size();
+    LogBatch NB{At, {}, Members, /*Multi=*/true};
+    NB.Ranges.append(Ranges.begin(), Ranges.end());
+    Made.push_back(std::move(NB));
+    NumMultiRanges += Ranges.size();
+    ++NumMultiBatches;
+    ORE.emit([&] {
+      return OptimizationRemarkAnalysis(DEBUG_TYPE, "BatchedMulti", At)
+             << "logged " << ore::NV("Ranges", (unsigned)Ranges.size())
+             << " ranges of " << ore::NV("Writes", Members)
+             << " writes with one multi-range hook";
+    });
+  }
+  Window.clear();
+}
+
 // multiBatch -- one hook for the logged writes of a block to different
 // places: the hooks left in a run of a block with no possible FASE boundary
 // (single stores, constant-size and variable-length mem intrinsics, the
@@ -601,12 +705,6 @@ std::optional<LogRange> LogOptimizer::rangeAt(const LoggedWrite &W,
 // non-temporal path keeps its call (it finds its bytes logged when short,
 // logs for itself when long).
 void LogOptimizer::multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
-  // A candidate: a write keeping its own hook, or a gap-free batch.
-  struct Cand {
-    unsigned Pos;           // position in the block
-    LoggedWrite *W;         // or null for a batch
-    int Batch;              // index in Batches, or -1
-  };
   DenseMap<const Instruction *, LoggedWrite *> Site;
   for (LoggedWrite &W : Writes) {
     if (W.Fate != WriteFate::Log || !W.Dest)
@@ -629,84 +727,12 @@ void LogOptimizer::multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
   SmallVector<LogBatch, 4> Made;
   for (BasicBlock &BB : F) {
     SmallVector<Instruction *, 64> Order;
-    SmallVector<Cand, 16> Window;
-    auto Close = [&] {
-      SmallVector<bool, 16> Used(Window.size(), false);
-      for (size_t S = 0; S < Window.size(); ++S) {
-        if (Used[S])
-          continue;
-        Instruction *At = Order[Window[S].Pos];
-        SmallVector<size_t, 8> Group;
-        SmallVector<LogRange, 8> Ranges;
-        DenseSet<unsigned> Elided; // positions of members losing their hook
-        // At most MaxMultiScan candidates looked at per group (compile time).
-        for (size_t K = S; K < Window.size() && K - S < MaxMultiScan &&
-                           Ranges.size() < MaxMultiRanges;
-             ++K) {
-          if (Used[K])
-            continue;
-          const Cand &C = Window[K];
-          std::optional<LogRange> R;
-          if (C.W) {
-            R = rangeAt(*C.W, At);
-          } else {
-            const LogRange &BR = Batches[C.Batch].Ranges[0];
-            if (availableAt(BR.Base, At))
-              R = BR;
-          }
-          if (!R)
-            continue;
-          // Hooks left between the batch hook and this write: bounded, so the
-          // runtime's ring of recent ranges still holds the write's range.
-          unsigned Hooks = 0;
-          for (unsigned P = Window[S].Pos + 1; P < C.Pos; ++P)
-            if (!Elided.count(P))
-              Hooks += HookCalls.lookup(Order[P]);
-          if (Hooks > MaxHooksBetween)
-            break;
-          Group.push_back(K);
-          Ranges.push_back(*R);
-          if (!C.W || !C.W->NtRouted)
-            Elided.insert(C.Pos);
-        }
-        if (Ranges.size() < 2)
-          continue;
-        unsigned Members = 0;
-        for (size_t K : Group) {
-          Used[K] = true;
-          const Cand &C = Window[K];
-          if (C.W) {
-            ++Members;
-            if (!C.W->NtRouted) {
-              C.W->Fate = WriteFate::Batched;
-              HookCalls[C.W->I] = 0;
-            }
-          } else {
-            Members += Batches[C.Batch].Members;
-            Absorbed[C.Batch] = true;
-            HookCalls[Order[C.Pos]] = 0;
-          }
-        }
-        HookCalls[At] += Ranges.size();
-        LogBatch NB{At, {}, Members, /*Multi=*/true};
-        NB.Ranges.append(Ranges.begin(), Ranges.end());
-        Made.push_back(std::move(NB));
-        NumMultiRanges += Ranges.size();
-        ++NumMultiBatches;
-        ORE.emit([&] {
-          return OptimizationRemarkAnalysis(DEBUG_TYPE, "BatchedMulti", At)
-                 << "logged " << ore::NV("Ranges", (unsigned)Ranges.size())
-                 << " ranges of " << ore::NV("Writes", Members)
-                 << " writes with one multi-range hook";
-        });
-      }
-      Window.clear();
-    };
+    SmallVector<MultiCand, 16> Window;
     for (Instruction &I : BB) {
       unsigned Pos = Order.size();
       Order.push_back(&I);
       if (mayBeFaseBoundary(I) && !Site.count(&I)) {
-        Close();
+        multiBatchWindow(Window, Order, Batches, Absorbed, Made);
         continue;
       }
       if (auto It = BatchAt.find(&I); It != BatchAt.end())
@@ -714,7 +740,7 @@ void LogOptimizer::multiBatch(Function &F, SmallVectorImpl<LogBatch> &Batches) {
       if (auto It = Site.find(&I); It != Site.end())
         Window.push_back({Pos, It->second, -1});
     }
-    Close();
+    multiBatchWindow(Window, Order, Batches, Absorbed, Made);
   }
   // Drop the absorbed gap-free batches, add the multi-range ones.
   size_t Out = 0;

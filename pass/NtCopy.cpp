@@ -34,6 +34,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/Transforms/Instrumentation.h"
 
 using namespace llvm;
 using namespace pmatomic;
@@ -101,7 +102,7 @@ CallInst *pmatomic::emitNtCall(Instruction *I, NtCall Kind, FunctionCallee Fn,
            << ore::NV("Callee", Fn.getCallee()->getName())
            << "' (non-temporal when large, in the heap and in a FASE)";
   });
-  HookBuilder IRB(I);
+  InstrumentationIRBuilder IRB(I);
   Value *Dst, *Arg1, *Len;
   if (auto *MI = dyn_cast<MemIntrinsic>(I)) {
     Dst = MI->getRawDest();

@@ -57,6 +57,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Transforms/Instrumentation.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace llvm;
@@ -687,7 +688,7 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
   bool Changed = false;
   AllocaInst *Spans = nullptr; // the __pma_store_v argument array, reused
   for (const LogBatch &B : Batches) {
-    HookBuilder IRB(B.InsertBefore);
+    InstrumentationIRBuilder IRB(B.InsertBefore);
     DenseMap<Value *, Value *> Clones;
     auto Addr = [&](const LogRange &R) -> Value * {
       Value *Base = materializeAt(R.Base, B.InsertBefore, DT, Clones);
@@ -701,21 +702,25 @@ bool PmAtomicInstrumenter::instrumentFunction(Function &F,
     ++C.MultiBatches;
     if (!Spans) {
       IRBuilder<> EB(&*F.getEntryBlock().getFirstInsertionPt());
-      Spans = EB.CreateAlloca(ArrayType::get(IntptrTy, 2 * MaxMultiRanges), nullptr,
-                              "pma.spans");
+      Spans = EB.CreateAlloca(ArrayType::get(IntptrTy, PMA_SPAN_WORDS * MaxMultiRanges),
+                              nullptr, "pma.spans");
     }
+    // struct __pma_span by the word indices pmatomic_interface.h asserts.
     uint64_t W = DL->getTypeStoreSize(IntptrTy);
+    auto Field = [&](size_t K, unsigned Word) -> Value * {
+      uint64_t Off = (K * PMA_SPAN_WORDS + Word) * W;
+      return Off ? IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, Off) : Spans;
+    };
     for (size_t K = 0; K < B.Ranges.size(); ++K) {
       const LogRange &R = B.Ranges[K];
       Value *Len = R.Len ? IRB.CreateZExtOrTrunc(materializeAt(R.Len, B.InsertBefore, DT, Clones),
                                                  IntptrTy)
                          : ConstantInt::get(IntptrTy, R.Size);
-      if (R.Nt) // struct __pma_span: PMA_SPAN_NT
+      if (R.Nt) // PMA_SPAN_NT, the sign bit of len (asserted in the header)
         Len = IRB.CreateOr(Len, ConstantInt::get(IntptrTy, APInt::getSignMask(
                                                               IntptrTy->getIntegerBitWidth())));
-      IRB.CreateStore(Addr(R), K ? IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, 2 * K * W)
-                                 : Spans);
-      IRB.CreateStore(Len, IRB.CreateConstInBoundsGEP1_64(IRB.getInt8Ty(), Spans, (2 * K + 1) * W));
+      IRB.CreateStore(Addr(R), Field(K, PMA_SPAN_ADDR_WORD));
+      IRB.CreateStore(Len, Field(K, PMA_SPAN_LEN_WORD));
     }
     IRB.CreateCall(StoreVFn, {Spans, ConstantInt::get(IntptrTy, B.Ranges.size())});
     Changed = true;
@@ -815,7 +820,7 @@ Value *PmAtomicInstrumenter::sizeArg(IRBuilder<> &IRB, Value *V, bool Signed) {
 // instrumentStore -- the DataLayout store size is what the store overwrites
 // (10 bytes for x86_fp80, 12 for <3 x float>, not the alloc size).
 bool PmAtomicInstrumenter::instrumentStore(StoreInst *SI) {
-  HookBuilder IRB(SI);
+  InstrumentationIRBuilder IRB(SI);
   return emitRangeHook(IRB, SI->getPointerOperand(),
                        DL->getTypeStoreSize(SI->getValueOperand()->getType()));
 }
@@ -838,7 +843,7 @@ bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
   TypeSize Size = DL->getTypeStoreSize(Ty);
   if (Size.isScalable() || Size.getFixedValue() == 0)
     return false;
-  HookBuilder IRB(I);
+  InstrumentationIRBuilder IRB(I);
   IRB.CreateCall(AtomicBeginFn, {Ptr, ConstantInt::get(IntptrTy, Size.getFixedValue())});
   DebugLoc Loc = IRB.getCurrentDebugLocation();
   IRB.SetInsertPoint(I->getNextNode());
@@ -851,7 +856,7 @@ bool PmAtomicInstrumenter::instrumentAtomic(Instruction *I) {
 // it must see the writer of the value the load returned, which names itself
 // before it writes.
 void PmAtomicInstrumenter::instrumentLoad(LoadInst *LI) {
-  HookBuilder IRB(LI);
+  InstrumentationIRBuilder IRB(LI);
   DebugLoc Loc = IRB.getCurrentDebugLocation();
   IRB.SetInsertPoint(LI->getNextNode());
   IRB.SetCurrentDebugLocation(Loc);
@@ -865,7 +870,7 @@ void PmAtomicInstrumenter::instrumentLoad(LoadInst *LI) {
 bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
   if (auto *Len = dyn_cast<ConstantInt>(MI->getLength()); Len && Len->isZero())
     return false;
-  HookBuilder IRB(MI);
+  InstrumentationIRBuilder IRB(MI);
   IRB.CreateCall(StoreNFn, {MI->getRawDest(),
                             IRB.CreateZExtOrTrunc(MI->getLength(), IntptrTy)});
   return true;
@@ -874,7 +879,7 @@ bool PmAtomicInstrumenter::instrumentMemIntrinsic(AnyMemIntrinsic *MI) {
 // instrumentLibcWriter -- n-byte writers get __pma_store_n; the string
 // writers get hooks that measure the strings before the call.
 bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W) {
-  HookBuilder IRB(CB);
+  InstrumentationIRBuilder IRB(CB);
   Value *Dst = CB->getArgOperand(W.DstArg);
   bool Wide = W.ElemSize != 1;
   switch (W.Kind) {
@@ -916,7 +921,7 @@ bool PmAtomicInstrumenter::instrumentLibcWriter(CallBase *CB, const LibcWrite &W
 // another thread's data (logging it would let a rollback erase that write).
 // A lane whose mask is not a constant gets __pma_store_n with size 0 when off.
 bool PmAtomicInstrumenter::instrumentMasked(IntrinsicInst *II) {
-  HookBuilder IRB(II);
+  InstrumentationIRBuilder IRB(II);
   bool Scatter = II->getIntrinsicID() == Intrinsic::masked_scatter;
   bool Compress = II->getIntrinsicID() == Intrinsic::masked_compressstore;
   auto *VecTy = cast<VectorType>(II->getArgOperand(0)->getType());
@@ -971,7 +976,7 @@ bool PmAtomicInstrumenter::instrumentMasked(IntrinsicInst *II) {
 // instrumentAsmOutput -- an "=m" output writes its whole element type.
 bool PmAtomicInstrumenter::instrumentAsmOutput(CallBase *CB, Value *Ptr,
                                                Type *ElemTy) {
-  HookBuilder IRB(CB);
+  InstrumentationIRBuilder IRB(CB);
   return emitRangeHook(IRB, Ptr, DL->getTypeStoreSize(ElemTy));
 }
 

@@ -20,9 +20,10 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
-#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/PassManager.h"
+
+#include "../include/pmatomic_interface.h"
 
 #include <optional>
 
@@ -40,28 +41,13 @@ class Value;
 
 namespace pmatomic {
 
-// Everything the user can change about the pass.  The Clang plugin fills it
-// from -fplugin-arg-pmatomic-<name>; in opt (or with -mllvm) a -pmatomic-<name>
-// cl::opt given explicitly overrides the field.
+// Everything the user can change about the pass, one field per PMA_OPTION of
+// Options.def.  The Clang plugin fills it from -fplugin-arg-pmatomic-<name>;
+// in opt (or with -mllvm) a -pmatomic-<name> cl::opt given explicitly
+// overrides the field.
 struct PmAtomicOptions {
-  bool EscapeElision = true; // skip stores to stack slots that never escape
-  bool GlobalElision = true; // skip stores to global and thread-local variables
-  bool VolatileMalloc = true; // libc malloc & co. return volatile memory
-  bool RewriteLocks = true;  // pthread_mutex_* -> __pma_mutex_*
-  bool Instrument = true;    // insert __pma_store* hooks
-  // Static logging optimisations (LogOpt.cpp); no-opt turns them off.
-  bool FreshElision = true;     // no hook for stores into a block just allocated
-  bool DominatedElision = true; // no hook for stores an earlier hook covers
-  bool Batching = true;         // one hook for neighbouring stores of a block
-  bool MultiBatching = true;    // one hook, one record for the stores of a block
-  // Large and variable-length memcpy/memmove/memset go through the runtime's
-  // non-temporal entry points (NtCopy.cpp); no-opt turns it off too.
-  bool NtCopy = true;
-  // Plain loads that may read the heap get a __pma_load hook, and the module
-  // a constructor that makes the runtime track plain stores' writers: for
-  // programs whose FASEs read, without a lock or atomic, what another FASE
-  // wrote (design.md section 1, "Atomics and racy reads").  Off by default.
-  bool TrackLoads = false;
+#define PMA_OPTION(Field, Default) bool Field = Default;
+#include "Options.def"
 };
 
 // The names accepted after -fplugin-arg-pmatomic-, comma-separated, for the
@@ -116,17 +102,12 @@ struct ClangBridge {
 // raw pthread calls: functions with disable_sanitizer_instrumentation.
 bool isRuntimeFunction(const llvm::Function &F);
 
-// An IRBuilder placed right before a write.  Hook calls take the write's
-// debug location; a write without one (possible after optimisation) gives
-// its hook line 0 of the function, because once LTO links in a runtime built
-// with -g, a call without !dbg to a hook with debug info fails verification.
-struct HookBuilder : llvm::IRBuilder<> {
-  explicit HookBuilder(llvm::Instruction *I) : llvm::IRBuilder<>(I) {
-    if (!getCurrentDebugLocation())
-      if (llvm::DISubprogram *SP = I->getFunction()->getSubprogram())
-        SetCurrentDebugLocation(llvm::DILocation::get(I->getContext(), 0, 0, SP));
-  }
-};
+// Hook calls are built with llvm::InstrumentationIRBuilder
+// (llvm/Transforms/Instrumentation.h): placed right before the write, they
+// take its debug location, and a write without one (possible after
+// optimisation) gives its hook line 0 of the function, because once LTO links
+// in a runtime built with -g, a call without !dbg to a hook with debug info
+// fails verification.
 
 // How a libc call that writes through a pointer says how much it writes.
 enum class LibcWriteKind {
@@ -234,27 +215,36 @@ struct LogBatch {
   bool Multi = false;
 };
 
-// The most ranges one __pma_store_v call logs (runtime/internal.h,
-// PMA_MULTI_MAX, allows 16): the call notes one range per entry in the
-// runtime's ring of recent hook ranges, so at most 7 entries follow the one a
-// write relies on, and 7 + 3 * MaxHooksBetween < 32 (see below).
-constexpr unsigned MaxMultiRanges = 8;
+// The bounds shared with the runtime are defined once, in
+// include/pmatomic_interface.h, which also asserts the rules between them;
+// the asserts here name what the pass relies on.
+//
+// The most ranges one __pma_store_v call logs (PMA_PASS_MULTI_RANGES, at
+// most the runtime's PMA_MULTI_MAX): the call notes one range per entry in
+// the runtime's ring of recent hook ranges, so at most MaxMultiRanges - 1
+// entries follow the one a write relies on.
+constexpr unsigned MaxMultiRanges = PMA_PASS_MULTI_RANGES;
 
-// The bound shared with the runtime (runtime/hooks.c, PMA_RECENT_HOOKS = 32):
-// the runtime re-notes the ranges of a thread's last 32 hook calls when its
-// dirty list overflows and is flushed early, so a hook's range stays noted
-// for flushing across at most MaxHooksBetween later hook calls on each of the
-// two legs (batch hook -> covering store, covering store -> elided store).
-constexpr unsigned MaxHooksBetween = 8;
+// The runtime re-notes the ranges of a thread's last PMA_RECENT_HOOKS hook
+// calls when its dirty list overflows and is flushed early, so a hook's range
+// stays noted for flushing across at most MaxHooksBetween later hook calls on
+// each of the two legs (batch hook -> covering store, covering store -> elided
+// store).
+constexpr unsigned MaxHooksBetween = PMA_PASS_HOOKS_BETWEEN;
 
-// The bound shared with the runtime (include/pmatomic_interface.h,
-// PMA_FRESH_NOTE_MAX, static_asserted in LogOpt.cpp):
-// the runtime notes a fresh block whole for the commit's flush only when it is
-// shorter than this; a longer block gets no note, so fresh-block elision
-// applies only to blocks whose size is a constant below it (a write into any
-// other fresh block keeps its hook, which the runtime turns into a note of the
-// lines written, without an undo record: docs/design.md section 6).
-constexpr uint64_t FreshNotedMax = 65536;
+static_assert(MaxMultiRanges <= PMA_MULTI_MAX,
+              "a multi-range batch must fit one undo record of the runtime");
+static_assert(MaxMultiRanges - 1 + 3 * MaxHooksBetween < PMA_RECENT_HOOKS,
+              "the runtime's ring of recent hooks must outlast the hooks "
+              "LogOpt lets run between a hook and a write relying on it");
+
+// The runtime notes a fresh block whole for the commit's flush only when it
+// is shorter than PMA_FRESH_NOTE_MAX; a longer block gets no note, so
+// fresh-block elision applies only to blocks whose size is a constant below
+// it (a write into any other fresh block keeps its hook, which the runtime
+// turns into a note of the lines written, without an undo record:
+// docs/design.md section 6).
+constexpr uint64_t FreshNotedMax = PMA_FRESH_NOTE_MAX;
 
 // optimizeLogging -- decide the fate of each write of F (all with Fate Log on
 // entry) and append the batch hooks to emit; remarks per decision.

@@ -175,7 +175,10 @@ struct pma_range {
   uintptr_t start, end;
 };
 #define PMA_DIRTY_CAP 1024u
-#define PMA_MULTI_MAX 16u /* ranges of one __pma_store_v call (pass/LogOpt.cpp: MaxMultiRanges) */
+/* PMA_MULTI_MAX (pmatomic_interface.h, asserted there against what the pass
+ * emits): the most ranges of one multi-range undo record */
+_Static_assert(PMA_PASS_MULTI_RANGES <= PMA_MULTI_MAX,
+               "a __pma_store_v call of the pass is one undo record");
 #define PMA_PEND_MAX 8u   /* allocations whose state byte waits for the next record */
 /* PMA_FRESH_NOTE_MAX (pmatomic_interface.h): a fresh block of at least that
  * many bytes is not noted whole for the commit's flush; the pass keeps the
@@ -322,7 +325,10 @@ void pma_sig_run_deferred(struct pma_thread *t) PMA_HIDDEN;
 
 /* hooks.c: the ring of recent hook ranges, saved around a signal handler
  * (whose hooks would push out ranges the interrupted code still relies on) */
-#define PMA_RECENT_HOOKS 32u /* a power of 2; pass/PmAtomic.h: MaxHooksBetween */
+/* PMA_RECENT_HOOKS (pmatomic_interface.h, asserted there against the pass's
+ * PMA_PASS_HOOKS_BETWEEN): hooks.c indexes the ring modulo it */
+_Static_assert((PMA_RECENT_HOOKS & (PMA_RECENT_HOOKS - 1)) == 0,
+               "the ring of recent hooks wraps by masking");
 struct pma_recent_saved {
   struct pma_range recent[PMA_RECENT_HOOKS], fresh;
   uint32_t nrecent;
