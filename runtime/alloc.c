@@ -77,10 +77,10 @@ static void chunk_give(struct pma_heap *h, uint64_t i, uint64_t n) {
   pthread_mutex_unlock(&a->chunk_lock);
 }
 
-/* pma_alloc_log_chunk -- a chunk for the undo log (map 0x40, durable, not
+/* log_chunk_take -- a chunk for the undo log (map 0x40, durable, not
  * logged: an unreachable log chunk is freed at open); 0 when full.  Only a
  * slot's first chunk (first) may take the last PMA_LOG_RESERVE free chunks. */
-uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) {
+static uint64_t log_chunk_take(struct pma_thread *t, int first) {
   struct pma_heap *h = pma_rt.heap;
   int64_t c = chunk_take(h, 1, first);
   if (c < 0)
@@ -91,16 +91,19 @@ uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) {
   return (uint64_t)(pma_chunk_at(h, (uint64_t)c) - h->base);
 }
 
-/* pma_alloc_give_log_chunk -- the log chunk at heap offset off is on no
- * chain any more (durably): free it.  The map byte is flushed, not fenced: a
- * LOG chunk that no chain reaches is free at open anyway. */
-void pma_alloc_give_log_chunk(struct pma_thread *t, uint64_t off) {
+/* log_chunk_give -- the log chunk at heap offset off is on no chain any
+ * more (durably): free it.  The map byte is flushed, not fenced: a LOG chunk
+ * that no chain reaches is free at open anyway. */
+static void log_chunk_give(struct pma_thread *t, uint64_t off) {
   struct pma_heap *h = pma_rt.heap;
   uint64_t c = (off - h->data_off) / PMA_CHUNK;
   h->map[c] = PMA_MAP_FREE;
   pma_flush(t, &h->map[c], 1);
   chunk_give(h, c, 1);
 }
+
+/* The undo log's chunks, lent to log.c at each open (alloc_open.c). */
+const struct pma_log_chunks pma_alloc_log_chunks = {log_chunk_take, log_chunk_give};
 
 /* ------------------------------------------------------------ run lists */
 

@@ -107,4 +107,7 @@ void pma_alloc_thread_exit(void) PMA_HIDDEN;
  * the pass leaves stores into it without a hook (pass/LogOpt.cpp) */
 void pma_note_fresh(struct pma_thread *t, void *p, size_t len) PMA_HIDDEN;
 
+/* the log's chunk owner (alloc.c): set with pma_log_set_chunks at open */
+extern const struct pma_log_chunks pma_alloc_log_chunks PMA_HIDDEN;
+
 #endif /* PMA_ALLOC_H */

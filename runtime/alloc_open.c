@@ -248,6 +248,7 @@ static uint64_t reclaim_chunk(struct pma_thread *t, struct pma_heap *h, uint64_t
  * (reclaim: with every block given back first, section 6 of design.md) */
 int pma_alloc_open(struct pma_heap *h, int reclaim) {
   pma_classes_init();
+  pma_log_set_chunks(&pma_alloc_log_chunks); /* the log takes chunks from here */
   struct pma_thread *t = pma_self();
   struct pma_alloc *a = calloc(1, sizeof *a);
   uint8_t *reach = calloc(h->nchunks, 1);

@@ -382,14 +382,22 @@ int pma_alloc_open(struct pma_heap *h, int reclaim) PMA_HIDDEN;
 void pma_alloc_close(struct pma_heap *h) PMA_HIDDEN;
 /* is heap offset off the start of a chunk the map and its magic call a log chunk */
 int pma_chunk_is_log(struct pma_heap *h, uint64_t off) PMA_HIDDEN;
-uint64_t pma_alloc_log_chunk(struct pma_thread *t, int first) PMA_HIDDEN;
-void pma_alloc_give_log_chunk(struct pma_thread *t, uint64_t off) PMA_HIDDEN;
 void pma_alloc_commit_frees(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_finish_frees(struct pma_thread *t) PMA_HIDDEN;
 void pma_alloc_free_blocks(const uintptr_t *blocks, uint32_t n) PMA_HIDDEN;
 void pma_alloc_persist_used(struct pma_thread *t, struct pma_heap *h) PMA_HIDDEN;
 
 /* log.c */
+/* The log's chunks come from the layer that owns the heap's chunks (alloc.c
+ * sets its pair at each open): the log never names its allocator. */
+struct pma_log_chunks {
+  /* heap offset of a new chunk, marked LOG durably; 0 when the heap is full.
+   * Only a slot's first chunk (first) may take the heap's reserve. */
+  uint64_t (*take)(struct pma_thread *t, int first);
+  /* the chunk at heap offset off is durably on no chain: free it */
+  void (*give)(struct pma_thread *t, uint64_t off);
+};
+void pma_log_set_chunks(const struct pma_log_chunks *c) PMA_HIDDEN;
 void pma_log_store(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nofence(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;
 int pma_log_store_nt(struct pma_thread *t, uintptr_t addr, size_t len) PMA_HIDDEN;

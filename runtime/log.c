@@ -132,14 +132,27 @@ void pma_dirty_add(struct pma_thread *t, uintptr_t addr, size_t len) {
 
 /* -------------------------------------------------------------- chunks */
 
+/* Where the log's chunks come from: the layer that owns the heap's chunks
+ * lends them (alloc.c, at each open), as libpmemobj's ulog takes an extend
+ * callback -- the log never names its allocator.  Chunks are taken and given
+ * back rarely (a new chunk per PMA_CHUNK bytes of log, a trim after a long
+ * FASE), so the indirect call costs nothing on the store path. */
+static struct pma_log_chunks chunks;
+
+/* pma_log_set_chunks -- the functions the log takes its chunks from and gives
+ * them back to, from now on */
+void pma_log_set_chunks(const struct pma_log_chunks *c) { chunks = *c; }
+
 /* pma_log_new_chunk -- allocate a log chunk, make its header durable, then
  * link it at *link durably; returns its address (aborts when the heap is full:
  * a FASE that cannot log must not go on).  A slot's first chunk may take the
- * heap's reserve (alloc.c), so that a thread can always start a log -- and so
- * free -- on a full heap. */
+ * heap's reserve (the chunk owner's take), so that a thread can always start
+ * a log -- and so free -- on a full heap. */
 char *pma_log_new_chunk(struct pma_thread *t, uint64_t *link) {
+  if (unlikely(!chunks.take))
+    pma_fatal("undo log: no chunk owner set (pma_log_set_chunks) before the first chunk");
   int first = link == &pma_rt.heap->slots[t->slot].first_chunk;
-  uint64_t off = pma_alloc_log_chunk(t, first);
+  uint64_t off = chunks.take(t, first);
   if (!off)
     pma_fatal("out of heap space for the undo log: no free %u-byte chunk left in the %zu-byte "
               "heap while a FASE needs more log (slot %d, FASE %llu); use a larger heap or "
@@ -164,7 +177,7 @@ uint32_t pma_log_keep(const struct pma_heap *h) {
 }
 
 /* pma_log_trim -- cut the chain at *first after its first pma_log_keep()
- * chunks and give the rest back to the allocator.  Every FASE of the slot has
+ * chunks and give the rest back to the chunk owner.  Every FASE of the slot has
  * retired, so recovery needs nothing in the chain; but the shorter chain must
  * be durable before a chunk is given back: a chunk reused as data while the
  * durable chain still reached it would make the next open refuse the heap.
@@ -187,7 +200,7 @@ uint32_t pma_log_trim(struct pma_thread *t, uint64_t *first) {
   uint32_t n = 0;
   while (cut) {
     uint64_t next = ((struct pma_chunk_hdr *)pma_ptr(cut))->next; /* before it is reused */
-    pma_alloc_give_log_chunk(t, cut);
+    chunks.give(t, cut);
     cut = next;
     n++;
   }
